@@ -121,7 +121,7 @@ def test_inputs_are_not_modified(problem):
         a.setflags(write=False)
     for fn in (loss, grad_W, grad_X, grad_Y, loss_and_grad, residual):
         fn(W, X, Y)
-    for a, b in zip((W, X, Y), problem):
+    for a, b in zip((W, X, Y), problem, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

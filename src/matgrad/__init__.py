@@ -12,6 +12,7 @@ Every chapter of the book imports its computations from here.
 from .data import make_regression
 from .finite_differences import default_step, numerical_gradient
 from .gradient_check import GradientCheck, check_gradient
+from .inner_product import directional_derivative, frobenius_inner
 from .least_squares import grad_W, grad_X, grad_Y, loss, loss_and_grad, residual
 
 __version__ = "0.1.0"
@@ -20,6 +21,8 @@ __all__ = [
     "GradientCheck",
     "check_gradient",
     "default_step",
+    "directional_derivative",
+    "frobenius_inner",
     "grad_W",
     "grad_X",
     "grad_Y",

@@ -35,8 +35,9 @@ zero to the last bit, it may report rounding noise as an error.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -124,8 +125,8 @@ class GradientCheck:
         """
         head = "ok" if self.ok else "NOT ok"
         cost = f"{self.method}, {self.n_evals} evaluations of f"
-        if math.isnan(self.rel_error):
-            return f"{head}: {self.message}"
+        if math.isnan(self.rel_error):  # the check could not be carried out; the message says why
+            return self.message
         if below is None:
             return f"{head}: relative error {'<=' if self.ok else '>'} tolerance {self.tolerance:.0e} ({cost})"
         relation = "<" if self.rel_error < below else ">="
@@ -193,7 +194,9 @@ def _full_check(f, g, point, method, h, rtol, atol, note) -> GradientCheck:
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(delta))), point.shape)) if n else None
     detail = ""
     if worst is not None:
-        detail = f"; largest difference at entry {worst}: analytic {g[worst]:.6g} vs numerical {diff.gradient[worst]:.6g}"
+        detail = (
+            f"; largest difference at entry {worst}: analytic {g[worst]:.6g} vs numerical {diff.gradient[worst]:.6g}"
+        )
     where = f"{method} differences over all {n} entries"
     return _judge(abs_error, scale, error_estimate, rtol, atol, method, diff.n_evals, None, worst, where, detail, note)
 
@@ -238,7 +241,18 @@ def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, n
     detail = f"; largest difference along direction {j}: analytic {analytic[j]:.6g} vs numerical {numeric[j]:.6g}"
     where = f"{method} differences along {n_directions} random directions (seed {seed})"
     return _judge(
-        float(delta[j]), scale, float(np.max(noise)), rtol, atol, method, n_evals, int(n_directions), (j,), where, detail, note
+        float(delta[j]),
+        scale,
+        float(np.max(noise)),
+        rtol,
+        atol,
+        method,
+        n_evals,
+        int(n_directions),
+        (j,),
+        where,
+        detail,
+        note,
     )
 
 
@@ -264,7 +278,9 @@ def _judge(abs_error, scale, error_estimate, rtol, atol, method, n_evals, n_dire
         )
     if note:
         message += f". Note: {note}"
-    return GradientCheck(ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst, message)
+    return GradientCheck(
+        ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst, message
+    )
 
 
 def check_gradient(

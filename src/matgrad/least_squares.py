@@ -27,9 +27,7 @@ from .validation import as_numeric_array, check_regression_shapes
 __all__ = ["residual", "loss", "grad_W", "grad_X", "grad_Y", "loss_and_grad"]
 
 
-def _prepare(
-    W: ArrayLike, X: ArrayLike, Y: ArrayLike, check_finite: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prepare(W: ArrayLike, X: ArrayLike, Y: ArrayLike, check_finite: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     W = as_numeric_array("W", W, check_finite=check_finite)
     X = as_numeric_array("X", X, check_finite=check_finite)
     Y = as_numeric_array("Y", Y, check_finite=check_finite)

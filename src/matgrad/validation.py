@@ -106,9 +106,7 @@ def check_regression_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None
     if W.ndim not in (1, 2):
         raise ValueError(f"W must have shape (d, k) or (d,), but it has shape {W.shape}")
     if X.shape[1] != W.shape[0]:
-        raise ValueError(
-            f"X has shape {X.shape} but W has shape {W.shape}: X.shape[1] must equal W.shape[0]"
-        )
+        raise ValueError(f"X has shape {X.shape} but W has shape {W.shape}: X.shape[1] must equal W.shape[0]")
     expected = (X.shape[0],) + W.shape[1:]
     if Y.shape != expected:
         raise ValueError(
@@ -116,6 +114,4 @@ def check_regression_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None
             f"Y must have shape {expected} (rows of X by columns of W)"
         )
     if X.shape[0] == 0:
-        raise ValueError(
-            f"X has shape {X.shape}: the loss is a mean over N rows, and N = 0 leaves it undefined"
-        )
+        raise ValueError(f"X has shape {X.shape}: the loss is a mean over N rows, and N = 0 leaves it undefined")

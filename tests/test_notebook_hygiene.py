@@ -1,0 +1,108 @@
+"""Notebook hygiene that strict nbval cannot see by itself.
+
+nbval skips a code cell whose execution_count is null, so a cleared notebook would pass silently.
+These tests make sure every notebook was executed top to bottom with its outputs stored, is in the
+table of contents, imports matgrad the normal way, and hides nothing from nbval without a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+NOTEBOOKS = sorted(p for p in BOOK.glob("*.ipynb"))
+NBVAL_MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION", "NBVAL_CHECK_OUTPUT")
+NBVAL_TAGS = ("nbval-ignore-output", "nbval-skip", "raises-exception")
+
+
+def toc_files() -> set[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = {toc["root"]}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.add(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return {str(Path(f).with_suffix("")) for f in files}
+
+
+def code_cells(path: Path) -> list[dict]:
+    cells = json.loads(path.read_text())["cells"]
+    return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found under book/"
+
+
+def test_file_names_are_numbered_chapters():
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name), path.name
+
+
+@pytest.mark.parametrize("path", sorted([*BOOK.glob("*.ipynb"), *BOOK.glob("*.md")]), ids=lambda p: p.name)
+def test_every_page_is_in_the_toc(path):
+    assert str(path.relative_to(ROOT).with_suffix("")) in toc_files(), f"{path.name} is not listed in _toc.yml"
+
+
+def test_every_toc_entry_exists():
+    for entry in toc_files():
+        assert any((ROOT / entry).with_suffix(s).exists() for s in (".ipynb", ".md")), entry
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_in_order_with_outputs(path):
+    cells = code_cells(path)
+    counts = [c["execution_count"] for c in cells]
+    assert None not in counts, f"{path.name}: {counts.count(None)} code cell(s) never executed"
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: execution counts {counts} are not 1..n"
+    assert any(c["outputs"] for c in cells), f"{path.name}: no stored outputs at all"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_errors_and_no_volatile_metadata(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in code_cells(path):
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert "execution" not in cell.get("metadata", {}), f"{path.name}: timing metadata stored"
+        for out in cell["outputs"]:
+            if out["output_type"] == "error":
+                assert "raises-exception" in tags, f"{path.name}: stored error {out.get('ename')}"
+            data = out.get("data", {})
+            assert "image/svg+xml" not in data, f"{path.name}: use PNG figures (nbval compares SVG text)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_imports_matgrad_without_path_hacks(path):
+    source = "\n".join("".join(c["source"]) for c in code_cells(path))
+    assert not re.search(r"sys\.path", source), f"{path.name}: edits sys.path; use the installed matgrad"
+    assert "import matgrad" in source or "from matgrad" in source, f"{path.name}: does not use matgrad"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nothing_hidden_from_nbval_without_a_reason(path):
+    for cell in code_cells(path):
+        source = "".join(cell["source"])
+        tags = cell.get("metadata", {}).get("tags", [])
+        hidden = [m for m in NBVAL_MARKERS if m in source] + [t for t in tags if t in NBVAL_TAGS]
+        if hidden:
+            comments = [
+                line
+                for line in source.splitlines()
+                if line.strip().startswith("#") and not any(m in line for m in NBVAL_MARKERS)
+            ]
+            assert comments, f"{path.name}: cell with {hidden} has no comment saying why"

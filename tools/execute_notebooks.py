@@ -1,0 +1,46 @@
+"""Re-execute notebooks in place, top to bottom, so that their stored outputs are current.
+
+Usage: python tools/execute_notebooks.py [NOTEBOOK ...]   (default: every notebook in book/)
+
+Cells run in the notebook's directory with the current environment's kernel. Timing metadata is
+not recorded (``record_timing=False``) so that re-running an unchanged notebook leaves no diff.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def execute(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.pop("jupytext", None)
+    nbformat.write(nb, path)
+    print(f"executed {path.relative_to(ROOT)}")
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "book").glob("*.ipynb"))
+    for path in paths:
+        execute(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
