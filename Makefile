@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv test unit nbval book clean-book execute lint clean
+.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean
 
 help:
 	@echo "make book     build the HTML book strictly into _build/html (creates .venv if missing)"
@@ -42,8 +42,13 @@ clean-book:
 execute: venv
 	$(BIN)/python tools/execute_notebooks.py
 
+# Validate CITATION.cff against the CFF 1.2.0 schema with the reference validator (own small venv).
+cite-check:
+	test -x .venv-cff/bin/cffconvert || ($(PYTHON) -m venv .venv-cff && .venv-cff/bin/python -m pip install -q cffconvert==2.0.0)
+	.venv-cff/bin/cffconvert --validate -i CITATION.cff
+
 lint: venv
 	$(BIN)/ruff check src tests tools book
 
 clean: clean-book
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-cff .pytest_cache .hypothesis
