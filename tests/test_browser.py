@@ -153,7 +153,8 @@ def _anchors(url: str, cache: dict[str, set[str]]) -> set[str]:
 
         with urllib.request.urlopen(url) as response:  # noqa: S310 - local server only
             soup = BeautifulSoup(response.read(), "html.parser")
-        cache[url] = {tag["id"] for tag in soup.find_all(id=True)} | {a["name"] for a in soup.find_all("a", attrs={"name": True})}
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        cache[url] = ids | {a["name"] for a in soup.find_all("a", attrs={"name": True})}
     return cache[url]
 
 

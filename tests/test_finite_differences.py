@@ -10,6 +10,8 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 import matgrad
 from matgrad import default_step, numerical_gradient
+from matgrad.finite_differences import directional_difference
+from matgrad.test_functions import smooth_problems
 
 METHODS = ["forward", "central", "richardson", "complex"]
 # Error bound of each method on smooth functions of unit scale (relative, normwise).
@@ -155,3 +157,161 @@ def test_bad_functions():
         numerical_gradient(lambda v: float(np.sum(v)), np.ones(2) + 1j)
     with pytest.raises(TypeError, match="numeric"):
         numerical_gradient(lambda v: 0.0, "abc")
+
+
+# --- accuracy targets on smooth non-quadratic functions (issue: Richardson <= 1e-11, complex <= 1e-14) ---
+
+EVALS_PER_ENTRY = {"forward": 1, "central": 2, "richardson": 4, "complex": 1}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("method", METHODS)
+def test_accuracy_targets_on_the_test_bed(method, seed):
+    calls = []
+    for p in smooth_problems(seed):
+        calls.clear()
+
+        def f(v, p=p):
+            calls.append(1)
+            return p.f(v)
+
+        g = numerical_gradient(f, p.x, method=method)
+        assert rel_err(g, p.grad(p.x)) <= BOUNDS[method], p.name
+        assert len(calls) == EVALS_PER_ENTRY[method] * p.x.size + 1, p.name
+
+
+def test_default_step_is_near_the_bottom_of_the_v():
+    # the error at the default step is smaller than at steps 100 times larger or smaller
+    p = smooth_problems(0)[3]  # softplus: non-quadratic
+    for method in ("forward", "central", "richardson"):
+        h0 = default_step(p.x, method)
+        errors = [rel_err(numerical_gradient(p.f, p.x, method=method, h=s * h0), p.grad(p.x)) for s in (1e-2, 1, 1e2)]
+        assert errors[1] < min(errors[0], errors[2]), method
+
+
+def test_default_step_with_a_rounding_unit():
+    eps32 = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(default_step([0.5, 4.0], "central", eps=eps32), eps32 ** (1 / 3) * np.array([1, 4]))
+    np.testing.assert_allclose(default_step(2.0, "richardson"), 2 * np.finfo(float).eps ** 0.2)
+    with pytest.raises(ValueError, match="rounding unit"):
+        default_step(1.0, eps=2.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        default_step(1.0, "backward")
+
+
+def _float32_loss(X, Y):
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    return lambda w: np.sum((X32 @ w.astype(np.float32) - Y32) ** 2) / np.float32(len(X32))
+
+
+def test_float32_function_gets_float32_steps(problem):
+    W, X, Y = problem
+    f32 = _float32_loss(X, Y)
+    G = matgrad.grad_W(W.astype(np.float32), X.astype(np.float32), Y.astype(np.float32))
+    x = W.astype(np.float32)
+    adapted = rel_err(numerical_gradient(f32, x), G)
+    with_float64_step = rel_err(numerical_gradient(f32, x, h=default_step(x)), G)
+    assert adapted < 1e-3 < with_float64_step
+    # the adapted steps make x + h exactly representable in float32, so f sees the step it is told
+    from matgrad.finite_differences import _steps
+
+    steps = _steps(x.astype(np.float64), "central", None, float(np.finfo(np.float32).eps), np.dtype(np.float32))
+    shifted = x.astype(np.float64) + steps
+    np.testing.assert_array_equal(shifted.astype(np.float32).astype(np.float64), shifted)
+
+
+def test_complex_step_on_float32_function_is_limited_by_float32():
+    f = lambda v: np.complex64(np.sum(v.astype(np.complex64) ** 3))  # noqa: E731
+    x = np.array([0.5, 1.5])
+    err = rel_err(numerical_gradient(f, x, method="complex"), 3 * x**2)
+    assert 1e-12 < err < 1e-6
+
+
+# --- directional differences ---
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_directional_difference_is_the_directional_derivative(method):
+    bound = BOUNDS[method]
+    for p in smooth_problems(1):
+        v = np.random.default_rng(2).standard_normal(p.x.shape)
+        exact = float(np.sum(p.grad(p.x) * v))
+        slope = directional_difference(p.f, p.x, v, method=method)
+        assert abs(slope - exact) <= bound * np.linalg.norm(p.grad(p.x)) * np.linalg.norm(v), p.name
+
+
+@pytest.mark.parametrize("method, cost", [("forward", 2), ("central", 2), ("richardson", 4), ("complex", 1)])
+def test_directional_difference_cost_does_not_depend_on_size(method, cost):
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return np.sum(v**2)
+
+    for shape in [(3,), (40, 50)]:
+        calls.clear()
+        directional_difference(f, np.ones(shape), np.ones(shape), method=method)
+        assert len(calls) == cost
+
+
+def test_forward_error_on_the_loss_is_exactly_h_times_the_curvature(problem):
+    # L(W + hV) = L(W) + h <G, V> + h^2 ||XV||^2 / N exactly, so the forward quotient is off by h ||XV||^2 / N
+    W, X, Y = problem
+    V = np.random.default_rng(3).standard_normal(W.shape)
+    f = lambda w: matgrad.loss(w, X, Y)  # noqa: E731
+    exact = float(np.sum(matgrad.grad_W(W, X, Y) * V))
+    curvature = np.sum((X @ V) ** 2) / len(X)
+    for h in (1e-3, 1e-2, 0.1, 1.0):
+        error = directional_difference(f, W, V, method="forward", h=h) - exact
+        assert error == pytest.approx(h * curvature, rel=1e-8)
+        # and the central quotient has no truncation error at all, whatever h
+        assert directional_difference(f, W, V, method="central", h=h) == pytest.approx(exact, rel=1e-10)
+
+
+def test_directional_difference_with_float32_function_adapts_once(problem):
+    W, X, Y = problem
+    calls = []
+    f32 = _float32_loss(X, Y)
+
+    def f(w):
+        calls.append(1)
+        return f32(w)
+
+    V = np.ones(W.shape)
+    exact = float(np.sum(matgrad.grad_W(W, X, Y) * V))
+    slope = directional_difference(f, W, V)
+    assert len(calls) == 4  # a first float64-step attempt is discarded
+    assert slope == pytest.approx(exact, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, exc, fragment",
+    [
+        ((np.ones(2), np.ones(3)), {}, ValueError, r"direction has shape \(3,\) but x has shape \(2,\)"),
+        ((np.ones(2), np.zeros(2)), {}, ValueError, "must not be zero"),
+        ((np.ones(2), np.ones(2) * 1j), {}, ValueError, "real"),
+        ((np.ones(2), np.ones(2)), {"h": -1.0}, ValueError, "positive"),
+        ((np.ones(2), np.ones(2)), {"h": float("nan")}, ValueError, "positive"),
+        ((np.ones(2), np.ones(2)), {"method": "magic"}, ValueError, "method must be one of"),
+        ((np.ones(2), "ab"), {}, TypeError, "numeric"),
+    ],
+)
+def test_directional_difference_bad_input(args, kwargs, exc, fragment):
+    with pytest.raises(exc, match=fragment):
+        directional_difference(lambda v: float(np.sum(v)), *args, **kwargs)
+
+
+def test_directional_difference_rejects_a_complex_step_through_abs():
+    with pytest.raises(ValueError, match="complex step"):
+        directional_difference(lambda v: np.linalg.norm(v) ** 2, np.ones(3), np.ones(3), method="complex")
+
+
+def test_complex_step_pitfalls_are_silent_for_vdot_and_inner_abs():
+    x = np.array([1.0, 2.0])
+    # vdot conjugates its first argument: the imaginary part cancels and the "gradient" is zero
+    g = numerical_gradient(lambda v: np.vdot(v, v), x, method="complex")
+    np.testing.assert_allclose(g, 0.0, atol=1e-12)
+    # an abs inside a product keeps the result complex but loses part of the derivative (3x|x| -> 2x|x|)
+    g = numerical_gradient(lambda v: np.sum(v**2 * np.abs(v)), x, method="complex")
+    np.testing.assert_allclose(g, 2 * x * np.abs(x), rtol=1e-12)
+    assert rel_err(numerical_gradient(lambda v: np.sum(v**2 * np.abs(v)), x), 3 * x * np.abs(x)) < 1e-9

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import matgrad
 from matgrad import GradientCheck, check_gradient, grad_W, loss, make_regression
+from matgrad.test_functions import log_det, log_det_grad, smooth_problems
 
 METHODS = ["forward", "central", "richardson", "complex"]
 
@@ -210,3 +211,307 @@ def test_property_right_passes_wrong_fails(N, d, k, seed):
 
 def test_checks_the_public_api_example():
     assert matgrad.check_gradient(lambda x: float(np.sum(np.sin(x))), np.cos, np.linspace(0, 3, 7)).ok
+
+
+# --- the explanation of the verdict ---
+
+
+def test_message_says_which_tolerance_relative_to_what():
+    X, _, Y = make_regression(10, 3, 2, seed=12)
+    result = check_gradient(*loss_pair(X, Y), np.ones((3, 2)))
+    text = result.message
+    assert text.startswith("ok: relative error ")
+    assert f"divided by {result.scale:.3g}, the norm of the gradient" in text
+    assert "the tolerance is rtol = 1e-06 plus 100 times the estimated rounding error" in text
+    assert "central differences over all 6 entries, 13 evaluations of f" in text
+    assert result.tolerance == pytest.approx(1e-6 + 100 * result.error_estimate / result.scale)
+    assert result.rel_error == pytest.approx(result.abs_error / result.scale)
+
+
+def test_directional_message_and_verdict():
+    X, _, Y = make_regression(10, 3, 2, seed=13)
+    result = check_gradient(*loss_pair(X, Y), np.ones((3, 2)), n_directions=3, seed=5)
+    assert "random unit directions (seed 5)" in result.message and "largest slope" in result.message
+    assert result.verdict(below=1e-8) == "ok: relative error < 1e-08 (central, 6 evaluations of f)"
+    bad = check_gradient(loss_pair(X, Y)[0], lambda w: grad_W(w, X, Y) / 2, np.ones((3, 2)), n_directions=3)
+    # a failure costs one more evaluation, f(x), for the curvature term (see the minimum tests)
+    assert bad.verdict(below=1e-8) == "NOT ok: relative error >= 1e-08 (central, 7 evaluations of f)"
+    assert "The largest difference is along direction" in bad.message
+    assert bad.worst_index is not None and 0 <= bad.worst_index[0] < 3
+
+
+def test_atol_and_rtol_are_used_and_reported():
+    X, _, Y = make_regression(10, 3, 2, seed=14)
+    f, g = loss_pair(X, Y)
+    result = check_gradient(f, g, np.ones((3, 2)), rtol=1e-3, atol=0.5)
+    assert "rtol = 1e-03" in result.message and "plus atol 5.0e-01" in result.message
+    assert result.tolerance == pytest.approx(1e-3 + (100 * result.error_estimate + 0.5) / result.scale)
+    # an error of 10% passes a 20% rtol and fails the default
+    assert check_gradient(f, lambda w: 1.1 * g(w), np.ones((3, 2)), rtol=0.2)
+    assert not check_gradient(f, lambda w: 1.1 * g(w), np.ones((3, 2)))
+
+
+def test_rounding_estimate_alone_covers_central_differences_of_the_loss():
+    # the loss is quadratic (no truncation error), so even rtol=0 passes: the error is all rounding
+    X, _, Y = make_regression(30, 4, 3, seed=15)
+    for seed in range(5):
+        W = np.random.default_rng(seed).standard_normal((4, 3))
+        assert check_gradient(*loss_pair(X, Y), W, rtol=0)
+
+
+@pytest.mark.parametrize("method, per_entry", [("forward", 1), ("central", 2), ("richardson", 4), ("complex", 1)])
+def test_full_check_costs(method, per_entry):
+    X, _, Y = make_regression(10, 3, 2, seed=16)
+    result = check_gradient(*loss_pair(X, Y), np.ones((3, 2)), method=method)
+    assert result.n_evals == per_entry * 6 + 1
+    assert result.verdict(below=1e-3) == f"ok: relative error < 1e-03 ({method}, {per_entry * 6 + 1} evaluations of f)"
+
+
+# --- directional mode with every method it supports ---
+
+
+@pytest.mark.parametrize("method, per_direction", [("central", 2), ("richardson", 4), ("complex", 1)])
+def test_directional_methods(method, per_direction):
+    for p in smooth_problems(2):
+        calls = []
+
+        def f(x, p=p, calls=calls):
+            calls.append(1)
+            return p.f(x)
+
+        right = check_gradient(f, p.grad, p.x, method=method, n_directions=3)
+        assert right.ok and right.n_evals == len(calls) == 3 * per_direction, p.name
+        wrong = check_gradient(p.f, lambda x, p=p: 1.01 * p.grad(x), p.x, method=method, n_directions=3)
+        assert not wrong.ok, p.name
+
+
+def test_directional_accuracy_follows_the_method():
+    p = smooth_problems(0)[3]
+    errors = {m: check_gradient(p.f, p.grad, p.x, method=m, n_directions=4).rel_error for m in ("central", "complex")}
+    assert errors["complex"] < 1e-14 < 1e-12 < errors["central"] < 1e-8
+
+
+def test_directional_step_and_forward_rejection():
+    X, _, Y = make_regression(10, 3, 2, seed=17)
+    f, g = loss_pair(X, Y)
+    assert check_gradient(f, g, np.ones((3, 2)), n_directions=2, h=0.5)  # quadratic: any step works
+    with pytest.raises(ValueError, match="positive number"):
+        check_gradient(f, g, np.ones((3, 2)), n_directions=2, h=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="too inaccurate"):
+        check_gradient(f, g, np.ones((3, 2)), n_directions=2, method="forward")
+
+
+def test_directional_check_catches_each_mistake_with_two_directions():
+    # a wrong gradient is caught unless its error is orthogonal to every random direction
+    X, _, Y = make_regression(50, 6, 4, seed=18)
+    f, _ = loss_pair(X, Y)
+    W = np.random.default_rng(0).standard_normal((6, 4))
+    for name, make in WRONG_GRADIENTS.items():
+        for seed in range(5):
+            assert not check_gradient(f, make(X, Y), W, n_directions=2, seed=seed), (name, seed)
+
+
+# --- no false alarms: smooth functions, scales, offsets, minima ---
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_smooth_non_quadratic_functions(method):
+    for p in smooth_problems(5):
+        result = check_gradient(p.f, p.grad, p.x, method=method)
+        assert result.ok, (p.name, result.message)
+    # the classic mistake for log det: A^{-1} instead of A^{-T}
+    A = smooth_problems(5)[1].x
+    assert not check_gradient(log_det, np.linalg.inv, A, method=method)
+    assert check_gradient(log_det, log_det_grad, A, method=method)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-8, 1e8, 1e150])
+@pytest.mark.parametrize("method", METHODS)
+def test_scales_for_every_method(method, scale):
+    p = smooth_problems(6)[3]  # softplus: non-quadratic
+    f = lambda x: scale * p.f(x)  # noqa: E731
+    assert check_gradient(f, lambda x: scale * p.grad(x), p.x, method=method)
+    assert not check_gradient(f, lambda x: 1.01 * scale * p.grad(x), p.x, method=method)
+    if method != "forward":
+        assert check_gradient(f, lambda x: scale * p.grad(x), p.x, method=method, n_directions=3)
+        assert not check_gradient(f, lambda x: 1.01 * scale * p.grad(x), p.x, method=method, n_directions=3)
+
+
+@pytest.mark.parametrize("x", [1e-155, 6.66546356e-157, 1e-160])
+@pytest.mark.parametrize("method", METHODS)
+def test_subnormal_values_are_no_false_alarm(x, method):
+    # f = (x w)^2 ~ 1e-312: subnormal values have an absolute, not a relative, rounding error
+    X, Y, W = np.array([[x]]), np.array([0.0]), np.array([2.0])
+    result = check_gradient(*loss_pair(X, Y), W, method=method)
+    assert result.ok, result.message
+    if result.tolerance > 1:  # nothing can be concluded, and the message says so
+        assert "consistent with zero" in result.message
+
+
+def test_relative_error_is_invariant_under_scaling_of_f():
+    X, _, Y = make_regression(10, 3, 2, seed=19)
+    f, g = loss_pair(X, Y)
+    W = np.ones((3, 2))
+    base = check_gradient(f, lambda w: 0.9 * g(w), W)
+    for s in (1e-30, 1e30):
+        scaled = check_gradient(lambda w, s=s: s * f(w), lambda w, s=s: 0.9 * s * g(w), W)
+        assert scaled.rel_error == pytest.approx(base.rel_error, rel=1e-6)
+
+
+def test_large_constant_offset_raises_the_rounding_estimate_not_a_false_alarm():
+    X, _, Y = make_regression(20, 3, 2, seed=20)
+    f, g = loss_pair(X, Y)
+    W = np.ones((3, 2))
+    result = check_gradient(lambda w: 1e9 + f(w), g, W)
+    assert result.ok
+    assert result.error_estimate > 1e3 * check_gradient(f, g, W).error_estimate
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_no_false_alarm_at_zero_residual_minimum_any_method(method):
+    X, W_true, Y = make_regression(30, 3, 2, noise=0.0, seed=4)
+    assert check_gradient(*loss_pair(X, Y), W_true, method=method)
+
+
+def test_failed_forward_check_is_confirmed_with_central_differences():
+    X, W_true, Y = make_regression(30, 3, 2, noise=0.0, seed=4)
+    f, g = loss_pair(X, Y)
+    # at the exact minimum forward differences see only their truncation error h f''/2: not a false alarm
+    result = check_gradient(f, g, W_true, method="forward")
+    assert result.ok and result.n_evals == 7 + 13 and result.method == "forward"
+    assert "verdict was taken with central differences" in result.message and "In total 20" in result.message
+    # a wrong gradient stays wrong, with the same explanation and cost
+    wrong = check_gradient(f, lambda w: g(w) + 1.0, W_true + 1.0, method="forward")
+    assert not wrong.ok and wrong.n_evals == 20 and "largest difference" in wrong.message
+    # a passing forward check costs n + 1 evaluations only
+    assert check_gradient(f, g, W_true + 1.0, method="forward").n_evals == 7
+
+
+@pytest.mark.parametrize("noise", [1e-1, 1e-3, 1e-6, 1e-9])
+@pytest.mark.parametrize("seed", range(3))
+def test_no_false_alarm_at_minimum_with_small_residual(noise, seed):
+    # near-perfect fits: the gradient at the minimiser is pure rounding noise of size ~ u ||f''|| ||W||
+    X, _, Y = make_regression(50, 4, 2, noise=noise, seed=seed)
+    W_star = np.linalg.lstsq(X, Y, rcond=None)[0]
+    f, g = loss_pair(X, Y)
+    for method in METHODS:
+        assert check_gradient(f, g, W_star, method=method), method
+    for method in ("central", "richardson", "complex"):
+        assert check_gradient(f, g, W_star, method=method, n_directions=3), method
+    # while a wrong gradient is still rejected there (it is not ~0 at the minimum)
+    assert not check_gradient(f, lambda w: g(w) + 1e-3, W_star)
+    assert not check_gradient(f, lambda w: g(w) + 1e-3, W_star, n_directions=3)
+
+
+def test_failures_are_confirmed_with_a_curvature_estimate():
+    X, _, Y = make_regression(50, 4, 2, noise=1e-3, seed=0)
+    W_star = np.linalg.lstsq(X, Y, rcond=None)[0]
+    f, g = loss_pair(X, Y)
+    # complex step, full: n + 1 evaluations, then 2n + 1 for the curvature (it cannot see f'')
+    result = check_gradient(f, g, W_star, method="complex")
+    assert result.ok and result.n_evals in (9, 9 + 17)
+    wrong = check_gradient(f, lambda w: g(w) + 1e-3, W_star, method="complex")
+    assert not wrong.ok and wrong.n_evals == 9 + 17 and "central second differences" in wrong.message
+    # directional: one more evaluation, f(x), gives the second differences along all m directions
+    wrong = check_gradient(f, lambda w: g(w) + 1e-3, W_star, n_directions=3)
+    assert not wrong.ok and wrong.n_evals == 7 and "1 more evaluation (f(x))" in wrong.message
+    wrong = check_gradient(f, lambda w: g(w) + 1e-3, W_star, n_directions=3, method="complex")
+    assert not wrong.ok and wrong.n_evals == 3 + 1 + 6
+    # a passing directional check costs exactly 2m
+    assert check_gradient(f, g, W_star + 1.0, n_directions=3).n_evals == 6
+
+
+# --- precision: float32 values of f ---
+
+
+def float32_loss(X, Y):
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    return lambda w: np.sum((X32 @ w.astype(np.float32) - Y32) ** 2) / np.float32(len(X32))
+
+
+@pytest.mark.parametrize("method", ["forward", "central", "richardson"])
+def test_float32_function_is_checked_with_float32_steps_and_a_note(method):
+    X, _, Y = make_regression(40, 4, 3, seed=21)
+    f32 = float32_loss(X, Y)
+    W = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    g = lambda w: grad_W(w, X.astype(np.float32).astype(float), Y.astype(np.float32).astype(float))  # noqa: E731
+    result = check_gradient(f32, g, W, method=method)
+    assert result.ok, result.message
+    assert "f returned float32 values" in result.message and "default rtol was raised" in result.message
+    assert "x had dtype float32" in result.message
+    # still a real check that catches a factor 2 (forward differences in float32 are the weakest: u^(1/2) ~ 3e-4)
+    assert result.tolerance < (0.5 if method == "forward" else 0.05)
+    assert not check_gradient(f32, lambda w: 0.5 * g(w), W, method=method)
+    explicit = check_gradient(f32, g, W, method=method, rtol=0.05)
+    assert "raised" not in explicit.message and explicit.tolerance >= 0.05
+
+
+def test_float32_function_directional_mode():
+    X, _, Y = make_regression(40, 4, 3, seed=22)
+    f32 = float32_loss(X, Y)
+    W = np.random.default_rng(2).standard_normal((4, 3))
+    g = lambda w: grad_W(w, X.astype(np.float32).astype(float), Y.astype(np.float32).astype(float))  # noqa: E731
+    result = check_gradient(f32, g, W, n_directions=3)
+    assert result.ok and "float32" in result.message
+    assert result.n_evals == 2 * 3 + 2  # the first direction is redone with a float32 step
+    assert not check_gradient(f32, lambda w: -g(w), W, n_directions=3)
+
+
+def test_float32_point_with_float64_function_keeps_float64_accuracy():
+    X, _, Y = make_regression(10, 3, 2, seed=23)
+    W = np.ones((3, 2), dtype=np.float32)
+    result = check_gradient(*loss_pair(X, Y), W)
+    assert result.ok and result.rel_error < 1e-9 and result.tolerance < 1e-5
+    assert "float32" in result.message and "f returned" not in result.message
+
+
+# --- f misbehaving, and the complex-step pitfalls ---
+
+
+def test_f_returning_nan_is_an_error_not_a_verdict():
+    with pytest.raises(ValueError, match="not finite"):
+        check_gradient(lambda x: float("nan"), lambda x: np.zeros_like(x), np.ones(2))
+
+
+def test_complex_step_through_norm_is_refused():
+    f = lambda x: float(np.linalg.norm(x) ** 2)  # noqa: E731
+    with pytest.raises(ValueError, match="complex step"):
+        check_gradient(f, lambda x: 2 * x, np.ones(3), method="complex")
+    with pytest.raises(ValueError, match="complex step"):
+        check_gradient(lambda x: np.linalg.norm(x) ** 2, lambda x: 2 * x, np.ones(3), method="complex", n_directions=2)
+
+
+def test_complex_step_through_vdot_rejects_the_right_gradient():
+    # documented pitfall: vdot conjugates, the imaginary part cancels, the complex step sees slope 0
+    f = lambda x: np.vdot(x, x)  # noqa: E731
+    x = np.array([1.0, -2.0, 0.5])
+    assert check_gradient(f, lambda v: 2 * v, x)  # central differences are fine
+    result = check_gradient(f, lambda v: 2 * v, x, method="complex")
+    assert not result.ok and "numerical 0" in result.message
+
+
+# --- the mistakes people write for the least-squares gradient ---
+
+
+def test_gallery_of_mistakes():
+    N, d, k = 20, 3, 3  # square W, so that a transposed (Jacobian) answer has the right shape
+    X, _, Y = make_regression(N, d, k, seed=24)
+    W = np.random.default_rng(3).standard_normal((d, k))
+    f, g = loss_pair(X, Y)
+    mistakes = {
+        "Jacobian (numerator layout)": lambda w: g(w).T,
+        "X W^T model": lambda w: 2 / N * X.T @ (X @ w.T - Y),
+        "missing inner sum": lambda w: 2 / N * (np.sum(X**2, axis=0)[:, None] * w - X.T @ Y),
+        "Y dropped": lambda w: 2 / N * X.T @ X @ w,
+    }
+    assert check_gradient(f, g, W)
+    for name, wrong in mistakes.items():
+        assert wrong(W).shape == W.shape, name  # shape checks alone would not catch these
+        result = check_gradient(f, wrong, W)
+        assert not result.ok and result.rel_error > 1e-2, name
+    # with d != k the same mistakes are caught by shape, with a hint for the transposed one
+    X2, _, Y2 = make_regression(N, 3, 2, seed=25)
+    result = check_gradient(*loss_pair(X2, Y2)[:1], lambda w: grad_W(w, X2, Y2).T, np.ones((3, 2)))
+    assert "numerator layout" in result.message
+    result = check_gradient(loss_pair(X2, Y2)[0], lambda w: 2 / N * X2.T @ (X2 @ w.T - Y2), np.ones((3, 2)))
+    assert not result.ok and "raised ValueError" in result.message

@@ -106,3 +106,13 @@ def test_nothing_hidden_from_nbval_without_a_reason(path):
                 if line.strip().startswith("#") and not any(m in line for m in NBVAL_MARKERS)
             ]
             assert comments, f"{path.name}: cell with {hidden} has no comment saying why"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_sets_up_colab(path):
+    # Colab has no matgrad: the first code cell installs it there and does nothing elsewhere
+    # (tools/colab_cell.py writes it); it is hidden from the rendered book by its remove-cell tag.
+    first = code_cells(path)[0]
+    source = "".join(first["source"])
+    assert source.startswith("# Colab set-up") and '"google.colab" in sys.modules' in source, path.name
+    assert "remove-cell" in first["metadata"].get("tags", [])

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .validation import positive_int
+
 __all__ = ["make_regression"]
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
 
 
 def make_regression(
@@ -46,7 +38,7 @@ def make_regression(
     >>> X.shape, W_true.shape, Y.shape
     ((5, 3), (3, 2), (5, 2))
     """
-    N, d, k = (_positive_int(name, v) for name, v in (("N", N), ("d", d), ("k", k)))
+    N, d, k = (positive_int(name, v) for name, v in (("N", N), ("d", d), ("k", k)))
     noise = float(noise)
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite non-negative number, got {noise!r}")

@@ -2,12 +2,24 @@ r"""Check an analytic gradient against finite differences, and explain the verdi
 
 Two modes:
 
-* **full** (default): a numerical gradient of every entry; costs about
-  ``2 n`` evaluations of ``f`` for ``n = x.size`` (central differences);
+* **full** (default): a numerical gradient of every entry; costs ``2 n + 1``
+  evaluations of ``f`` for ``n = x.size`` with central differences (``n + 1``
+  forward or complex, ``4 n + 1`` Richardson);
 * **directional** (``n_directions=m``): compares ``<grad(x), v>`` with a central
   difference of ``f`` along ``m`` seeded random unit directions ``v``; costs
   exactly ``2 m`` evaluations whatever the size of ``x`` (as torch's fast mode
-  and jax's ``check_grads`` do).
+  and jax's ``check_grads`` do); ``m`` with ``"complex"``, ``4 m`` with ``"richardson"``.
+  A wrong gradient is caught unless its error happens to be orthogonal to every
+  random direction, which has probability zero.
+
+Failures are confirmed before they are reported, which costs more evaluations
+only when the first comparison fails: a failed forward check is re-judged with
+central differences (``2 n + 1`` more), because the truncation error ``h f''/2``
+of forward differences is not estimated and dominates where the gradient is ~0,
+as at a minimum; and where the first comparison had no curvature estimate
+(complex step, directional mode), ``|f''|`` is measured (``2 n + 1`` more for the
+full complex check; one more, ``f(x)``, for a directional check, or ``2 m + 1``
+with the complex step) and the comparison is repeated with it.
 
 How the verdict is reached (full mode; directional mode is alike with the
 directional derivatives in place of the entries):
@@ -19,38 +31,68 @@ rescaling of ``f`` or ``x``. It passes when ``rel_error <= tolerance``, where::
     tolerance = rtol + (100 * error_estimate + atol) / scale
 
 ``error_estimate`` is an estimate of the rounding error of ``g_num`` computed from
-the very function values used for differencing: ``eps |f| / h`` per entry (the
-cancellation in ``f(x + h) - f(x - h)``) plus ``eps ||x|| |f''|`` (rounding in the
-argument of ``f``, which matters at a minimum, where the gradient itself is ~0).
-The factor 100 leaves room for rounding inside ``f``. A wrong gradient typically
-has a relative error of order one and is far above the tolerance.
+the very function values used for differencing: ``u |f| / h`` per entry (the
+cancellation in ``f(x + h) - f(x - h)``, ``u`` the rounding unit of ``f``'s values)
+plus ``u ||g|| max(|x_i|, 1) / h`` and ``u ||x|| |f''|`` (rounding in the argument
+of ``f``; the second term matters at a minimum, where the gradient itself is ~0,
+and uses the curvature estimated from the same values). The factor 100 leaves room for
+rounding inside ``f``. ``rtol`` covers the truncation error; its default
+(:data:`DEFAULT_RTOL`) is far above the error of the method and far below the
+relative error of order one that a wrong gradient typically has.
+
+Precision: the point ``x`` is always converted to float64 (integer and float32
+input work; the message notes the conversion). If ``f`` returns float32 values
+(it computes in single precision), the steps and the default ``rtol`` are chosen
+for float32's rounding unit ``u = 1.2e-7`` instead of failing: central
+differences then reach only about ``u^(2/3) ~ 2e-5``, and the message says so.
+A function that computes in float32 but returns a Python float cannot be
+recognised; pass ``h`` (e.g. ``default_step(x, eps=np.finfo(np.float32).eps)``)
+and ``rtol`` yourself.
 
 Limitations: the default steps assume that ``f`` varies on the scale
-``max(|x_i|, 1)``; for a function of very small variables pass ``h``. The
-directional mode has no curvature estimate (it spends exactly ``2 m``
-evaluations), so at an exact zero-residual minimum, where the true gradient is
-zero to the last bit, it may report rounding noise as an error.
+``max(|x_i|, 1)``; for a function of very small variables (a nearly singular
+matrix, say) pass ``h``. At a minimum the gradient is rounding noise and the
+check can only say that both gradients are consistent with zero; the message
+then says so. The tolerance models rounding as ``u |f|``; for a function with
+more noise than that (an iterative solver inside ``f``), pass ``rtol``/``atol``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .finite_differences import EPS, _as_real_point, _check_method, _differences, _scalar_value
+from .finite_differences import (
+    _as_real_point,
+    _check_method,
+    _differences,
+    _direction_step,
+    _scalar_value,
+    _slope,
+    _slope_adapting_step,
+)
 
 __all__ = ["GradientCheck", "check_gradient", "DEFAULT_RTOL"]
 
-#: Default relative tolerance of each method: well above its typical error,
-#: far below the O(1) relative error of a wrong gradient.
+#: Default relative tolerance of each method (for a float64 ``f``): well above its
+#: typical error, far below the O(1) relative error of a wrong gradient.
 DEFAULT_RTOL: dict[str, float] = {"forward": 1e-4, "central": 1e-6, "richardson": 1e-8, "complex": 1e-10}
 
+#: The best relative error of each method is about ``u ** exponent`` (``u`` the rounding unit of ``f``).
+_ACCURACY_EXPONENT: dict[str, float] = {"forward": 1 / 2, "central": 2 / 3, "richardson": 4 / 5, "complex": 1.0}
+
 _SAFETY = 100.0
+_LOW_PRECISION_MARGIN = 40.0
+
+
+def _default_rtol(method: str, unit: float) -> float:
+    """:data:`DEFAULT_RTOL`, raised for a low-precision ``f`` to 40 times the best achievable error."""
+    return max(DEFAULT_RTOL[method], _LOW_PRECISION_MARGIN * unit ** _ACCURACY_EXPONENT[method])
 
 
 @dataclass(frozen=True)
@@ -176,110 +218,238 @@ def _call_grad(grad: Callable[[np.ndarray], Any], point: np.ndarray) -> tuple[np
     return g, ""
 
 
-def _full_check(f, g, point, method, h, rtol, atol, note) -> GradientCheck:
+def _precision_note(dtype: np.dtype | None, unit: float, method: str, rtol_given: bool) -> str:
+    if dtype is None:
+        return ""
+    achievable = unit ** _ACCURACY_EXPONENT[method]
+    note = (
+        f"f returned {dtype} values, so the steps were chosen for {dtype}'s rounding unit {unit:.1e}; "
+        f"{method} differences then reach a relative error of only about {achievable:.0e}"
+    )
+    if not rtol_given:
+        note += f", and the default rtol was raised to {_default_rtol(method, unit):.0e}"
+    return note
+
+
+def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
     diff = _differences(f, point, method, h)
+    unit = diff.rounding_unit
+    all_notes = notes + [_precision_note(diff.value_dtype, unit, method, rtol is not None)]
+    if rtol is None:
+        rtol = _default_rtol(method, unit)
+    result = _full_verdict(diff, g, point, method, rtol, atol, all_notes)
+    if result.ok:
+        return result
+    if method == "forward":
+        return _confirm_forward_failure(f, g, point, h, rtol, atol, notes, result)
+    if method == "complex":
+        # The complex step cannot see f''; measure it with central second differences, only now.
+        central = _differences(f, point, "central", None)
+        curvature = float(np.max(central.curvature, initial=0.0))
+        remark = _curvature_remark(result, central.n_evals, "central second differences along every entry")
+        return _full_verdict(
+            diff, g, point, method, rtol, atol, all_notes, curvature, diff.n_evals + central.n_evals, remark
+        )
+    return result
+
+
+def _curvature_remark(first: GradientCheck, extra: int, how: str) -> str:
+    return (
+        f"A first comparison gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
+        "because rounding of x perturbs both gradients through the curvature f'' (which matters where the "
+        f"gradient is ~0, as at a minimum), f'' was then estimated from {extra} more "
+        f"evaluation{'s' if extra != 1 else ''} ({how}) "
+        "and included in the error estimate."
+    )
+
+
+def _full_verdict(
+    diff, g, point, method, rtol, atol, notes, curvature: float | None = None, n_evals=None, remark=""
+) -> GradientCheck:
+    """Judge a full check from its differences; ``curvature`` overrides the estimate of max |f''|."""
     n = point.size
-    # Rounding in the argument of f: f is computed as f(x + delta) with |delta| ~ eps |x|. To first
-    # order this shifts each difference quotient by ~ eps ||g|| |x_i| / h_i; at a minimum (g ~ 0)
-    # the second-order effect ~ eps |f''| ||x|| remains. Neither is visible in |f| alone.
-    noise = diff.noise + EPS * float(np.max(diff.curvature, initial=0.0)) * float(_norm(point))
+    unit = diff.rounding_unit
+    if curvature is None:
+        curvature = float(np.max(diff.curvature, initial=0.0))
+    # Rounding in the argument of f: f is computed as f(x + delta) with |delta| ~ u |x|. To first
+    # order this shifts each difference quotient by ~ u ||g|| |x_i| / h_i; at a minimum (g ~ 0)
+    # the second-order effect ~ u |f''| ||x|| remains. Neither is visible in |f| alone.
+    noise = diff.noise + unit * curvature * float(_norm(point))
     if method != "complex":
-        noise = noise + EPS * float(_norm(g)) * np.maximum(np.abs(point), 1.0) / diff.steps
+        noise = noise + unit * float(_norm(g)) * np.maximum(np.abs(point), 1.0) / diff.steps
     else:  # no cancellation; allow for rounding at the natural scale |f| / |x| of a derivative
-        noise = noise + EPS * abs(diff.f0) / np.maximum(np.abs(point), 1.0)
+        noise = noise + unit * abs(diff.f0) / np.maximum(np.abs(point), 1.0)
     error_estimate = float(_norm(noise)) if n else 0.0
     delta = g - diff.gradient
-    abs_error = float(_norm(delta))
     scale = max(float(_norm(g)), float(_norm(diff.gradient)))
-    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(delta))), point.shape)) if n else None
     detail = ""
-    if worst is not None:
+    worst = None
+    if n:
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(delta))), point.shape))
         detail = (
-            f"; largest difference at entry {worst}: analytic {g[worst]:.6g} vs numerical {diff.gradient[worst]:.6g}"
+            f"The largest difference is at entry {worst}: "
+            f"analytic {g[worst]:.6g} vs numerical {diff.gradient[worst]:.6g}."
         )
-    where = f"{method} differences over all {n} entries"
-    return _judge(abs_error, scale, error_estimate, rtol, atol, method, diff.n_evals, None, worst, where, detail, note)
+    return _judge(
+        abs_error=float(_norm(delta)),
+        scale=scale,
+        error_estimate=error_estimate,
+        rtol=rtol,
+        atol=atol,
+        method=method,
+        n_evals=diff.n_evals if n_evals is None else n_evals,
+        n_directions=None,
+        worst=worst,
+        relative_to=f"||analytic - numerical|| divided by {scale:.3g}, the norm of the gradient",
+        where=f"{method} differences over all {n} entries",
+        detail=detail,
+        notes=notes,
+        remark=remark,
+    )
 
 
-def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, note) -> GradientCheck:
-    if method not in ("central", "complex"):
-        raise ValueError(f"n_directions supports method='central' or 'complex', not {method!r}")
+def _confirm_forward_failure(f, g, point, h, rtol, atol, notes, forward: GradientCheck) -> GradientCheck:
+    """Re-judge a failed forward check with central differences before reporting it.
+
+    Forward differences have a truncation error ``h f''/2`` that the checker does not estimate (it
+    would take more evaluations). Where the gradient is ~0, as at a minimum, that error dominates
+    and would be a false alarm; central differences have no O(h) term. Costs ``2 n + 1`` more
+    evaluations, only when the forward check fails.
+    """
+    central = _full_check(f, g, point, "central", h, rtol, atol, notes)
+    n_evals = forward.n_evals + central.n_evals
+    head, _, rest = central.message.partition(" The relative error is")
+    rest = rest.replace(f", {central.n_evals} evaluations of f.", f", {central.n_evals} more evaluations of f.", 1)
+    explanation = (
+        f"Forward differences ({forward.n_evals} evaluations of f) gave relative error {forward.rel_error:.2e} > "
+        f"tolerance {forward.tolerance:.2e}, so the verdict was taken with central differences, which have no "
+        "O(h) truncation error"
+    )
+    if central.ok:
+        explanation += " (the forward error h f''/2 dominates where the gradient is ~0, as at a minimum)"
+    message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
+    return replace(central, method="forward", n_evals=n_evals, message=message)
+
+
+def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, notes) -> GradientCheck:
+    if method not in ("central", "richardson", "complex"):
+        raise ValueError(
+            f"n_directions supports method='central', 'richardson' or 'complex', not {method!r} "
+            "(forward differences are too inaccurate to judge single directional derivatives)"
+        )
     if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) or n_directions < 1:
         raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}")
+    if h is not None:
+        t = float(h) if np.ndim(h) == 0 else float("nan")
+        if not (np.isfinite(t) and t > 0):
+            raise ValueError(f"h must be a positive number in directional mode, got {h!r}")
     rng = np.random.default_rng(seed)
     directions = rng.standard_normal((int(n_directions),) + point.shape)
     norms = np.sqrt(np.sum(directions.reshape(len(directions), -1) ** 2, axis=1))
     directions /= norms.reshape((-1,) + (1,) * point.ndim)
-    xmax = max(float(np.max(np.abs(point), initial=0.0)), 1.0)
-    if h is None:
-        t = (1e-20 if method == "complex" else EPS ** (1 / 3)) * xmax
-    else:
-        t = float(h)
-        if not t > 0:
-            raise ValueError(f"h must be a positive number in directional mode, got {h!r}")
     analytic = np.array([float(np.sum(g * v)) for v in directions])
-    numeric = np.empty(len(directions))
-    noise = np.empty(len(directions))
-    n_evals = 0
-    for j, v in enumerate(directions):
-        if method == "complex":
-            fz = _scalar_value(f(point + 1j * t * v), f"x + {t:g}i v_{j}", allow_complex=True)
-            if not isinstance(fz, complex):
-                raise ValueError("complex step: f returned a real number for complex input; use method='central'")
-            numeric[j] = fz.imag / t
-            noise[j] = EPS * abs(numeric[j])
-            n_evals += 1
-        else:
-            fp = _scalar_value(f(point + t * v), f"x + {t:g} v_{j}", allow_complex=False)
-            fm = _scalar_value(f(point - t * v), f"x - {t:g} v_{j}", allow_complex=False)
-            numeric[j] = (fp - fm) / (2 * t)
-            noise[j] = EPS * (abs(fp) + abs(fm)) / (2 * t) + EPS * float(_norm(g)) * xmax / t
-            n_evals += 2
+    if h is None:  # the first direction also tells the precision of f, and the step to use
+
+        def step(unit: float) -> float:
+            return _direction_step(point, method, unit)
+
+        first, t = _slope_adapting_step(f, point, directions[0], method, step, "v_0")
+    else:
+        first = _slope(f, point, directions[0], method, t, "v_0")
+    slopes = [first] + [_slope(f, point, v, method, t, f"v_{j}") for j, v in enumerate(directions[1:], start=1)]
+    unit, dtype = first.rounding_unit, first.value_dtype
+    notes = notes + [_precision_note(dtype, unit, method, rtol is not None)]
+    if rtol is None:
+        rtol = _default_rtol(method, unit)
+    n_evals = sum(s.n_evals for s in slopes)
+    args = (g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit)
+    result = _directional_verdict(*args, curvature=0.0, n_evals=n_evals)
+    if result.ok:
+        return result
+    # Like the full check, allow for the curvature (which matters where the gradient is ~0) before
+    # reporting a failure: one more evaluation, f(x), gives the second differences along every
+    # direction (2 m + 1 more, for the complex step, which has no real neighbours).
+    raw0 = f(point.copy())
+    f0 = _scalar_value(raw0, "x", allow_complex=False)
+    extra = 1
+    if method == "complex":
+        t_real = _direction_step(point, "central", unit)
+        neighbours = [_slope(f, point, v, "central", t_real, f"v_{j}") for j, v in enumerate(directions)]
+        extra += sum(s.n_evals for s in neighbours)
+    else:
+        neighbours = slopes
+    curvature = max(abs(s.plus - 2 * f0 + s.minus) / s.step**2 for s in neighbours)
+    how = "f(x) and central second differences along each direction" if method == "complex" else "f(x)"
+    remark = _curvature_remark(result, extra, how)
+    return _directional_verdict(*args, curvature=curvature, n_evals=n_evals + extra, remark=remark)
+
+
+def _directional_verdict(
+    g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit, *, curvature, n_evals, remark=""
+) -> GradientCheck:
+    xmax = max(float(np.max(np.abs(point), initial=0.0)), 1.0)
+    g_norm = float(_norm(g))
+    numeric = np.array([s.value for s in slopes])
+    t = slopes[0].step
+    # rounding of the values of f, and of the argument x + t v (|delta| ~ u max|x|), as in the full check
+    noise = np.array([s.noise for s in slopes]) + unit * g_norm * (1.0 if method == "complex" else xmax / t)
+    noise = noise + unit * curvature * float(_norm(point))
     delta = np.abs(analytic - numeric)
     j = int(np.argmax(delta))
-    scale = max(float(_norm(g)), float(np.max(np.abs(numeric))))
-    detail = f"; largest difference along direction {j}: analytic {analytic[j]:.6g} vs numerical {numeric[j]:.6g}"
-    where = f"{method} differences along {n_directions} random directions (seed {seed})"
+    scale = max(g_norm, float(np.max(np.abs(numeric))))
+    detail = f"The largest difference is along direction {j}: analytic {analytic[j]:.6g} vs numerical {numeric[j]:.6g}."
     return _judge(
-        float(delta[j]),
-        scale,
-        float(np.max(noise)),
-        rtol,
-        atol,
-        method,
-        n_evals,
-        int(n_directions),
-        (j,),
-        where,
-        detail,
-        note,
+        abs_error=float(delta[j]),
+        scale=scale,
+        error_estimate=float(np.max(noise)),
+        rtol=rtol,
+        atol=atol,
+        method=method,
+        n_evals=n_evals,
+        n_directions=int(n_directions),
+        worst=(j,),
+        relative_to=(
+            f"the largest |<analytic, v> - numerical slope along v| over the directions v, divided by {scale:.3g}, "
+            "the norm of the gradient (its largest slope over unit directions)"
+        ),
+        where=f"{method} differences along {n_directions} random unit directions (seed {seed})",
+        detail=detail,
+        notes=notes,
+        remark=remark,
     )
 
 
-def _judge(abs_error, scale, error_estimate, rtol, atol, method, n_evals, n_directions, worst, where, detail, note):
+def _judge(
+    *, abs_error, scale, error_estimate, rtol, atol, method, n_evals, n_directions, worst, relative_to, where, detail,
+    notes, remark="",
+) -> GradientCheck:
     if scale > 0:
         tolerance = rtol + (_SAFETY * error_estimate + atol) / scale
         rel_error = abs_error / scale
     else:  # analytic and numerical gradients are both exactly zero
         tolerance, rel_error = rtol, 0.0
     ok = bool(rel_error <= tolerance)
-    message = (
-        f"{'ok' if ok else 'NOT ok'}: relative error {rel_error:.2e} {'<=' if ok else '>'} tolerance "
-        f"{tolerance:.2e} (rtol {rtol:.0e} plus the estimated rounding error {error_estimate:.1e} of the "
-        f"numerical values, relative to the gradient's norm {scale:.3g}); {where}, {n_evals} evaluations of f"
-    )
+    extra = f" plus atol {atol:.1e}" if atol else ""
+    parts = [
+        f"{'ok' if ok else 'NOT ok'}: relative error {rel_error:.2e} {'<=' if ok else '>'} tolerance {tolerance:.2e}.",
+        f"The relative error is {relative_to};",
+        f"the tolerance is rtol = {rtol:.0e} plus {_SAFETY:.0f} times the estimated rounding error "
+        f"{error_estimate:.1e} of the numerical values{extra}, divided by the same norm.",
+        f"Checked by {where}, {n_evals} evaluations of f.",
+        remark,
+    ]
     if not ok:
-        message += detail
+        parts.append(detail)
     elif tolerance > 1.0:
-        message += (
-            ". Caution: the gradient is below the rounding noise of the differences (as at a minimum), "
+        parts.append(
+            "Caution: the gradient is below the rounding noise of the differences (as at a minimum), "
             "so this only shows that both gradients are consistent with zero; check at a point away from "
-            "the minimum, or pass a step h suited to the scale of x"
+            "the minimum, or pass a step h suited to the scale of x."
         )
-    if note:
-        message += f". Note: {note}"
+    parts += [f"Note: {note}." for note in notes if note]
     return GradientCheck(
-        ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst, message
+        ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst,
+        " ".join(p for p in parts if p),
     )
 
 
@@ -310,14 +480,17 @@ def check_gradient(
         Differencing scheme. The default is safe for any real ``f``; ``"complex"``
         is more accurate but silently wrong for ``f`` using abs/conj/norm/vdot.
     h : float or array_like, optional
-        Step; see :func:`matgrad.numerical_gradient`.
+        Step; see :func:`matgrad.numerical_gradient`. In directional mode a
+        positive number, the step along each unit direction.
     rtol : float, optional
-        Relative tolerance; default :data:`DEFAULT_RTOL` of the method.
+        Relative tolerance; default :data:`DEFAULT_RTOL` of the method (raised
+        for an ``f`` that returns float32 values, see the module documentation).
     atol : float, default 0
         Extra absolute tolerance on the error norm.
     n_directions : int, optional
         If given, check ``m = n_directions`` random directional derivatives
-        instead of every entry (cost: ``2 m`` evaluations with ``"central"``).
+        instead of every entry (cost of a passing check: ``2 m`` evaluations
+        with ``"central"``, ``m`` with ``"complex"``, ``4 m`` with ``"richardson"``).
     seed : int, default 0
         Seed of the random directions.
 
@@ -348,14 +521,14 @@ def check_gradient(
         if not callable(fn):
             raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
     _check_method(method)
-    if rtol is None:
-        rtol = DEFAULT_RTOL[method]
-    if not (rtol >= 0 and atol >= 0):
-        raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol!r}, atol={atol!r}")
+    if rtol is not None and not rtol >= 0:
+        raise ValueError(f"rtol must be non-negative, got rtol={rtol!r}")
+    if not atol >= 0:
+        raise ValueError(f"atol must be non-negative, got atol={atol!r}")
     point, note = _as_real_point(x)
     g, problem = _call_grad(grad, point)
     if g is None:
         return _failed(f"NOT ok: {problem}", method, n_directions)
     if n_directions is None:
-        return _full_check(f, g, point, method, h, rtol, atol, note)
-    return _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, note)
+        return _full_check(f, g, point, method, h, rtol, atol, [note])
+    return _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, [note])

@@ -22,17 +22,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import as_numeric_array, check_regression_shapes
+from .validation import as_python_scalar, prepare_regression
 
 __all__ = ["residual", "loss", "grad_W", "grad_X", "grad_Y", "loss_and_grad"]
-
-
-def _prepare(W: ArrayLike, X: ArrayLike, Y: ArrayLike, check_finite: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    W = as_numeric_array("W", W, check_finite=check_finite)
-    X = as_numeric_array("X", X, check_finite=check_finite)
-    Y = as_numeric_array("Y", Y, check_finite=check_finite)
-    check_regression_shapes(W, X, Y)
-    return W, X, Y
 
 
 def _residual(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -49,11 +41,6 @@ def _sum_of_squares(R: np.ndarray):
     """sum_ij R_ij * R_ij, without conjugation and without forming R * R."""
     flat = R.reshape(-1)
     return np.dot(flat, flat)
-
-
-def _as_scalar(value) -> float | complex:
-    value = value.item() if isinstance(value, np.generic) else value
-    return complex(value) if isinstance(value, complex) else float(value)
 
 
 def residual(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
@@ -75,7 +62,7 @@ def residual(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = T
     numpy.ndarray
         ``R``, with the shape of ``Y``.
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     return _residual(W, X, Y)
 
 
@@ -111,9 +98,9 @@ def loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True)
     >>> loss(np.array([[1.0], [2.0]]), np.eye(2), np.zeros((2, 1)))
     2.5
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     R = _residual(W, X, Y)
-    return _as_scalar(_sum_of_squares(R) / X.shape[0])
+    return as_python_scalar(_sum_of_squares(R) / X.shape[0])
 
 
 def grad_W(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
@@ -135,7 +122,7 @@ def grad_W(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = Tru
     >>> grad_W(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
     array([1., 2.])
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     G = X.T @ _residual(W, X, Y)
     G *= 2.0 / X.shape[0]
     return G
@@ -154,7 +141,7 @@ def grad_X(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = Tru
     numpy.ndarray
         Array of shape ``(N, d)``, the shape of ``X``.
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     R = _residual(W, X, Y)
     if W.ndim == 1:  # single output: R W^T is the outer product r w^T
         G = np.outer(R, W)
@@ -177,7 +164,7 @@ def grad_Y(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = Tru
     numpy.ndarray
         Array with the shape of ``Y``.
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     G = _residual(W, X, Y)
     G *= -2.0 / X.shape[0]
     return G
@@ -200,10 +187,10 @@ def loss_and_grad(
     grad : numpy.ndarray
         ``(2/N) X^T (X W - Y)``, with the shape of ``W``.
     """
-    W, X, Y = _prepare(W, X, Y, check_finite)
+    W, X, Y = prepare_regression(W, X, Y, check_finite)
     N = X.shape[0]
     R = _residual(W, X, Y)
-    value = _as_scalar(_sum_of_squares(R) / N)
+    value = as_python_scalar(_sum_of_squares(R) / N)
     G = X.T @ R
     G *= 2.0 / N
     return value, G

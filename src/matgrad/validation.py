@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_numeric_array", "check_regression_shapes", "require_finite"]
+__all__ = [
+    "as_matrix",
+    "as_numeric_array",
+    "as_python_scalar",
+    "check_regression_shapes",
+    "positive_int",
+    "prepare_regression",
+    "require_finite",
+]
 
 
 def as_numeric_array(name: str, value: Any, *, check_finite: bool = True) -> np.ndarray:
@@ -115,3 +123,46 @@ def check_regression_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None
         )
     if X.shape[0] == 0:
         raise ValueError(f"X has shape {X.shape}: the loss is a mean over N rows, and N = 0 leaves it undefined")
+
+
+def prepare_regression(W: Any, X: Any, Y: Any, check_finite: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convert and check ``W, X, Y`` of a least-squares problem in one call.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(W, X, Y)`` as numeric arrays whose shapes fit ``X @ W - Y``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`as_numeric_array` and :func:`check_regression_shapes`.
+    """
+    W = as_numeric_array("W", W, check_finite=check_finite)
+    X = as_numeric_array("X", X, check_finite=check_finite)
+    Y = as_numeric_array("Y", Y, check_finite=check_finite)
+    check_regression_shapes(W, X, Y)
+    return W, X, Y
+
+
+def as_matrix(name: str, value: Any, check_finite: bool = True) -> np.ndarray:
+    """A numeric 2-D array, or a clear :class:`ValueError` naming its shape."""
+    arr = as_numeric_array(name, value, check_finite=check_finite)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (a matrix), but it has shape {arr.shape}")
+    return arr
+
+
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an ``int >= 1``; :class:`TypeError` for non-integers (and bools), :class:`ValueError` below 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def as_python_scalar(value: Any) -> float | complex:
+    """A NumPy scalar or 0-d result as a Python ``float`` (or ``complex``), so that it prints plainly."""
+    value = value.item() if isinstance(value, (np.generic, np.ndarray)) else value
+    return complex(value) if isinstance(value, complex) else float(value)

@@ -1,0 +1,778 @@
+r"""Gradient descent on the least-squares loss, with the gradient derived in the book.
+
+The loss and its gradient (notation of the whole book)::
+
+    L(W)      = (1/N) ||X W - Y||_F^2
+    grad L(W) = (2/N) X^T (X W - Y)
+
+The Hessian is the linear map ``V -> (2/N) X^T X V``; its eigenvalues are those of
+``(2/N) X^T X``. Their extremes are the two constants that govern gradient descent:
+
+* ``L  = (2/N) lambda_max(X^T X)``, the *Lipschitz constant* of the gradient
+  (:func:`lipschitz_constant`); the step ``1/L`` decreases the loss at every
+  iteration and any step above ``2/L`` diverges;
+* ``mu = (2/N) lambda_min(X^T X)``, the *strong convexity constant*
+  (:func:`strong_convexity_constant`); with the step ``1/L`` the distance to the
+  minimiser shrinks at least by the factor ``1 - mu/L`` per iteration.
+
+The *Gram trick* precomputes ``X^T X`` and ``X^T Y`` once, after which a step costs
+``O(d^2 k)`` instead of ``O(N d k)`` flops (:func:`gram_gradient`,
+``gradient_descent(..., gram=True)``). Its price is the loss computed from the Gram
+matrices (:func:`gram_loss`), which suffers from cancellation when the residual is
+small compared with ``Y``.
+
+Because the gradient is a mean over rows, the gradient of a random mini-batch of
+rows is an unbiased estimate of it (:func:`minibatch_gradient`,
+:func:`stochastic_gradient_descent`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .validation import as_numeric_array, check_regression_shapes, positive_int
+
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "DescentResult",
+    "StochasticDescentResult",
+    "contraction_factor",
+    "descent_flops",
+    "exact_loss",
+    "gradient_descent",
+    "gram_gradient",
+    "gram_loss",
+    "gram_matrices",
+    "lipschitz_constant",
+    "minibatch_gradient",
+    "stochastic_gradient_descent",
+    "strong_convexity_constant",
+]
+
+#: Gradient descent stops as *diverged* when the gradient norm exceeds this
+#: multiple of its initial value (long before anything overflows).
+DIVERGENCE_FACTOR = 1e12
+
+
+# ---------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------
+
+
+def _real_array(name: str, value: ArrayLike) -> np.ndarray:
+    arr = as_numeric_array(name, value)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}")
+    return arr
+
+
+def _data_matrix(X: ArrayLike) -> np.ndarray:
+    X = _real_array("X", X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array of shape (N, d), but it has shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}: it needs at least one row and one column")
+    return X
+
+
+def _data_and_targets(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    X = _data_matrix(X)
+    Y = _real_array("Y", Y)
+    if Y.ndim not in (1, 2):
+        raise ValueError(f"Y must have shape (N, k) or (N,), but it has shape {Y.shape}")
+    check_regression_shapes(np.zeros((X.shape[1],) + Y.shape[1:]), X, Y)
+    return X, Y
+
+
+def _initial_weights(W0: ArrayLike | None, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    expected = (X.shape[1],) + Y.shape[1:]
+    if W0 is None:
+        return np.zeros(expected)
+    W = _real_array("W0", W0)
+    if W.shape != expected:
+        raise ValueError(
+            f"W0 has shape {W.shape} but X has shape {X.shape} and Y has shape {Y.shape}: W0 must have shape {expected}"
+        )
+    return W.astype(np.float64, copy=True)
+
+
+def _positive_number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    return value
+
+
+def _step_or_default(step: float | None, X: np.ndarray) -> float:
+    if step is None:
+        L = lipschitz_constant(X)
+        if L == 0.0:
+            raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
+        return 1.0 / L
+    return _positive_number("step", step)
+
+
+def _frobenius(A: np.ndarray) -> float:
+    flat = A.reshape(-1)
+    return math.sqrt(float(np.dot(flat, flat)))
+
+
+# ---------------------------------------------------------------------------
+# the constants of the problem
+# ---------------------------------------------------------------------------
+
+
+def lipschitz_constant(X: ArrayLike) -> float:
+    r"""Lipschitz constant of the gradient: ``L = (2/N) lambda_max(X^T X)``.
+
+    Computed as ``(2/N) sigma_max(X)^2`` from the singular values of ``X``, which
+    avoids forming ``X^T X``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Data.
+
+    Returns
+    -------
+    float
+        ``L >= 0``. It is the largest eigenvalue of the Hessian, so
+        ``||grad L(V) - grad L(W)||_F <= L ||V - W||_F`` for all ``V, W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lipschitz_constant(np.diag([3.0, 1.0]))
+    9.0
+    """
+    X = _data_matrix(X)
+    sigma = np.linalg.svd(X, compute_uv=False)
+    return 2.0 * float(sigma[0]) ** 2 / X.shape[0]
+
+
+def strong_convexity_constant(X: ArrayLike) -> float:
+    r"""Strong convexity constant: ``mu = (2/N) lambda_min(X^T X)``.
+
+    Computed as ``(2/N) sigma_min(X)^2``, which is accurate to a relative
+    ``eps * cond(X)`` rather than the ``eps * cond(X)^2`` of an eigenvalue of ``X^T X``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Data.
+
+    Returns
+    -------
+    float
+        ``mu >= 0``; exactly 0 when ``N < d``, and 0 up to rounding when ``X``
+        has dependent columns (then the minimiser is not unique).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> strong_convexity_constant(np.diag([3.0, 1.0]))
+    1.0
+    """
+    X = _data_matrix(X)
+    N, d = X.shape
+    if N < d:
+        return 0.0
+    sigma = np.linalg.svd(X, compute_uv=False)
+    return 2.0 * float(sigma[-1]) ** 2 / N
+
+
+def contraction_factor(X: ArrayLike, step: float | None = None) -> float:
+    r"""Factor by which a gradient step shrinks the distance to the minimiser.
+
+    A step ``W <- W - eta grad L(W)`` maps the error ``E = W - W*`` to
+    ``(I - eta H) E`` with ``H`` the Hessian, whose eigenvalues lie in ``[mu, L]``. So
+
+    ``||W_t - W*||_F <= rho^t ||W_0 - W*||_F`` with ``rho = max(|1 - eta mu|, |1 - eta L|)``,
+
+    and ``rho < 1`` exactly when ``0 < eta < 2/L`` (and ``mu > 0``). For ``eta = 1/L``,
+    ``rho = 1 - mu/L``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Data.
+    step : float, optional
+        Step size ``eta``; default ``1/L``.
+
+    Returns
+    -------
+    float
+        ``rho``.
+    """
+    X = _data_matrix(X)
+    eta = _step_or_default(step, X)
+    L, mu = lipschitz_constant(X), strong_convexity_constant(X)
+    return max(abs(1.0 - eta * mu), abs(1.0 - eta * L))
+
+
+def descent_flops(N: int, d: int, k: int, n_iter: int, *, gram: bool = False) -> int:
+    r"""Leading-order flop count of ``n_iter`` gradient steps (a multiply-add counts 2).
+
+    * plain: each step forms ``R = X W - Y`` and ``X^T R``: ``4 N d k`` flops;
+    * Gram: ``X^T X`` and ``X^T Y`` once (``2 N d^2 + 2 N d k``), then each step
+      forms ``X^T X W - X^T Y``: ``2 d^2 k`` flops.
+
+    Lower-order terms (subtractions, the update, the loss) are left out.
+
+    Parameters
+    ----------
+    N, d, k : int
+        Shapes of the problem.
+    n_iter : int
+        Number of steps (0 counts the Gram set-up alone).
+    gram : bool, default False
+        Count the Gram path.
+
+    Returns
+    -------
+    int
+        Number of flops.
+
+    Examples
+    --------
+    >>> descent_flops(1000, 10, 1, 100), descent_flops(1000, 10, 1, 100, gram=True)
+    (4000000, 240000)
+    """
+    for name, value in (("N", N), ("d", d), ("k", k)):
+        positive_int(name, value)
+    if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral) or n_iter < 0:
+        raise ValueError(f"n_iter must be a non-negative integer, got {n_iter!r}")
+    N, d, k, n_iter = int(N), int(d), int(k), int(n_iter)
+    if gram:
+        return 2 * N * d * d + 2 * N * d * k + n_iter * 2 * d * d * k
+    return n_iter * 4 * N * d * k
+
+
+# ---------------------------------------------------------------------------
+# Gram matrices
+# ---------------------------------------------------------------------------
+
+
+def gram_matrices(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""The Gram quantities ``X^T X``, ``X^T Y`` and ``||Y||_F^2``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Data.
+    Y : array_like, shape (N, k) or (N,)
+        Targets.
+
+    Returns
+    -------
+    XtX : numpy.ndarray, shape (d, d)
+    XtY : numpy.ndarray, shape (d, k) or (d,)
+    YtY : float
+    """
+    X, Y = _data_and_targets(X, Y)
+    return X.T @ X, X.T @ Y, _frobenius(Y) ** 2
+
+
+def _check_gram(W: ArrayLike, XtX: ArrayLike, XtY: ArrayLike, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    W = _real_array("W", W)
+    XtX = _real_array("XtX", XtX)
+    XtY = _real_array("XtY", XtY)
+    N = positive_int("N", N)
+    if XtX.ndim != 2 or XtX.shape[0] != XtX.shape[1]:
+        raise ValueError(f"XtX must be a square matrix of shape (d, d), but it has shape {XtX.shape}")
+    if W.ndim not in (1, 2) or W.shape[0] != XtX.shape[0]:
+        raise ValueError(f"W has shape {W.shape} but XtX has shape {XtX.shape}: W must have shape (d, k) or (d,)")
+    if XtY.shape != W.shape:
+        raise ValueError(f"XtY has shape {XtY.shape} but W has shape {W.shape}: they must be equal")
+    return W, XtX, XtY, N
+
+
+def gram_gradient(W: ArrayLike, XtX: ArrayLike, XtY: ArrayLike, N: int) -> np.ndarray:
+    r"""The gradient from the Gram matrices: ``(2/N) (X^T X W - X^T Y)``.
+
+    Equal to :func:`matgrad.grad_W` in exact arithmetic, at a cost of ``2 d^2 k``
+    flops instead of ``4 N d k``.
+
+    Parameters
+    ----------
+    W : array_like, shape (d, k) or (d,)
+        Weights.
+    XtX : array_like, shape (d, d)
+        ``X^T X``.
+    XtY : array_like, shape of ``W``
+        ``X^T Y``.
+    N : int
+        Number of rows of ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gradient, with the shape of ``W``.
+    """
+    W, XtX, XtY, N = _check_gram(W, XtX, XtY, N)
+    G = XtX @ W
+    G -= XtY
+    G *= 2.0 / N
+    return G
+
+
+def gram_loss(W: ArrayLike, XtX: ArrayLike, XtY: ArrayLike, YtY: float, N: int) -> float:
+    r"""The loss from the Gram matrices: ``(tr(W^T X^T X W) - 2 tr(W^T X^T Y) + ||Y||_F^2) / N``.
+
+    This is the expanded square of the book's trace derivation. It is exact in
+    exact arithmetic but, in floating point, its three terms are each of the size
+    of ``||Y||_F^2`` while their sum is ``||X W - Y||_F^2``: when the residual is
+    small the sum is computed by **cancellation**, with an absolute error of about
+    ``eps ||Y||_F^2 / N``, i.e. a relative error of about
+    ``eps ||Y||_F^2 / ||X W - Y||_F^2``. It may even come out negative.
+
+    Parameters
+    ----------
+    W : array_like, shape (d, k) or (d,)
+        Weights.
+    XtX, XtY : array_like
+        ``X^T X`` (shape (d, d)) and ``X^T Y`` (shape of ``W``).
+    YtY : float
+        ``||Y||_F^2``.
+    N : int
+        Number of rows of ``X``.
+
+    Returns
+    -------
+    float
+        The loss, possibly inaccurate as explained above.
+    """
+    W, XtX, XtY, N = _check_gram(W, XtX, XtY, N)
+    if isinstance(YtY, bool) or not isinstance(YtY, numbers.Real) or not math.isfinite(YtY) or YtY < 0:
+        raise ValueError(f"YtY must be a finite non-negative number (||Y||_F^2), got {YtY!r}")
+    return _gram_loss_from_product(W, XtX @ W, XtY, float(YtY), N)
+
+
+def _gram_loss_from_product(W: np.ndarray, GW: np.ndarray, XtY: np.ndarray, YtY: float, N: int) -> float:
+    w, gw, c = W.reshape(-1), GW.reshape(-1), XtY.reshape(-1)
+    return float((np.dot(w, gw) - 2.0 * np.dot(w, c) + YtY) / N)
+
+
+def exact_loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
+    r"""The loss of the floating-point inputs, computed in exact rational arithmetic.
+
+    Every float is a rational number, so ``(1/N) ||X W - Y||_F^2`` of the given
+    floats has an exact value; this function computes it with
+    :class:`fractions.Fraction` and rounds once at the end. It is slow
+    (``O(N d k)`` rational operations) and meant as the reference against which
+    the rounding errors of :func:`matgrad.loss` and :func:`gram_loss` are measured.
+
+    Parameters
+    ----------
+    W, X, Y : array_like
+        As in :func:`matgrad.loss` (real).
+
+    Returns
+    -------
+    float
+        The correctly rounded loss.
+    """
+    W = _real_array("W", W)
+    X, Y = _real_array("X", X), _real_array("Y", Y)
+    check_regression_shapes(W, X, Y)
+    W2 = W.reshape(W.shape[0], -1)
+    Y2 = Y.reshape(Y.shape[0], -1)
+    Xf = [[Fraction(float(v)) for v in row] for row in X]
+    Wf = [[Fraction(float(v)) for v in row] for row in W2]
+    total = Fraction(0)
+    for i, row in enumerate(Xf):
+        for j in range(W2.shape[1]):
+            r = sum((row[m] * Wf[m][j] for m in range(len(row))), Fraction(0)) - Fraction(float(Y2[i, j]))
+            total += r * r
+    return float(total / X.shape[0])
+
+
+# ---------------------------------------------------------------------------
+# gradient descent
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DescentResult:
+    """Result of :func:`gradient_descent`.
+
+    Attributes
+    ----------
+    W : numpy.ndarray
+        The last iterate, shape ``(d, k)`` or ``(d,)``.
+    loss_history : numpy.ndarray, shape (n_iter + 1,)
+        ``L(W_0), ..., L(W_n_iter)``. With ``gram=True`` computed by :func:`gram_loss`
+        (absolute accuracy about ``eps ||Y||_F^2 / N``).
+    grad_norm_history : numpy.ndarray, shape (n_iter + 1,)
+        Frobenius norms of the gradients at the same iterates.
+    n_iter : int
+        Number of steps taken.
+    converged : bool
+        The stopping rule was met (see :func:`gradient_descent`).
+    diverged : bool
+        The iteration was stopped because the gradient norm blew up.
+    step : float
+        The step size used.
+    lipschitz : float
+        ``L = (2/N) lambda_max(X^T X)``; ``step * lipschitz`` is the step in units of ``1/L``.
+    gram : bool
+        Whether the Gram path was used.
+    message : str
+        Why the iteration stopped, in words.
+    path : numpy.ndarray or None
+        With ``keep_path=True``, the iterates ``W_0, ..., W_n_iter`` stacked along
+        a first axis of length ``n_iter + 1``; otherwise None.
+    """
+
+    W: np.ndarray
+    loss_history: np.ndarray
+    grad_norm_history: np.ndarray
+    n_iter: int
+    converged: bool
+    diverged: bool
+    step: float
+    lipschitz: float
+    gram: bool
+    message: str = field(default="")
+    path: np.ndarray | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"DescentResult(n_iter={self.n_iter}, converged={self.converged}, diverged={self.diverged}, "
+            f"step={self.step:.3g} (= {self.step * self.lipschitz:.3g}/L), gram={self.gram}, "
+            f"final loss {self.loss_history[-1]:.3e}, final gradient norm {self.grad_norm_history[-1]:.3e})"
+        )
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
+
+
+def gradient_descent(
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    W0: ArrayLike | None = None,
+    step: float | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-10,
+    gram: bool = False,
+    keep_path: bool = False,
+) -> DescentResult:
+    r"""Minimise ``L(W) = (1/N) ||X W - Y||_F^2`` by gradient descent.
+
+    Iterates ``W_{t+1} = W_t - step * (2/N) X^T (X W_t - Y)`` from ``W_0``.
+
+    **Stopping rule.** With ``g_t = ||grad L(W_t)||_F``, the iteration stops
+
+    * as *converged* at the first ``t`` with ``g_t <= tol * max(1, g_0)`` (relative
+      to the initial gradient, absolute when that is below 1);
+    * as *diverged* when ``g_t > DIVERGENCE_FACTOR * g_0`` (``1e12``) or the loss or
+      gradient is no longer finite; no overflow warning is emitted;
+    * otherwise after ``max_iter`` steps, with ``converged=False``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Data.
+    Y : array_like, shape (N, k) or (N,)
+        Targets; a vector gives a vector ``W`` of shape ``(d,)``.
+    W0 : array_like, optional
+        Starting point of the shape of ``W``; default zeros.
+    step : float, optional
+        Step size; default ``1/L`` with ``L`` from :func:`lipschitz_constant`.
+        Steps above ``2/L`` diverge (except from special starting points).
+    max_iter : int, default 1000
+        Maximal number of steps (at least 1).
+    tol : float, default 1e-10
+        Tolerance of the stopping rule (``tol = 0`` runs all ``max_iter`` steps
+        unless the gradient becomes exactly zero).
+    gram : bool, default False
+        Precompute ``X^T X`` and ``X^T Y`` and take each step with
+        :func:`gram_gradient` in ``O(d^2 k)`` flops. The loss history is then
+        computed by :func:`gram_loss` and is inaccurate near a small residual.
+    keep_path : bool, default False
+        Also return every iterate (``result.path``), e.g. to draw the path.
+
+    Returns
+    -------
+    DescentResult
+        The last iterate, the histories and the verdict.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric or complex input, or non-numeric options.
+    ValueError
+        For shapes that do not fit (naming them), non-finite input, ``step <= 0``,
+        ``max_iter < 1`` or ``tol < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> result = gradient_descent(X, X @ np.array([1.0, -1.0]))
+    >>> result.converged, np.allclose(result.W, [1.0, -1.0])
+    (True, True)
+    """
+    X, Y = _data_and_targets(X, Y)
+    W = _initial_weights(W0, X, Y)
+    eta = _step_or_default(step, X)
+    max_iter = positive_int("max_iter", max_iter)
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (tol >= 0 and math.isfinite(tol)):
+        raise ValueError(f"tol must be a finite non-negative number, got {tol!r}")
+    N = X.shape[0]
+    L = lipschitz_constant(X)
+
+    if gram:
+        XtX, XtY, YtY = gram_matrices(X, Y)
+
+        def loss_and_gradient(W_: np.ndarray) -> tuple[float, np.ndarray]:
+            GW = XtX @ W_
+            value = _gram_loss_from_product(W_, GW, XtY, YtY, N)
+            GW -= XtY
+            GW *= 2.0 / N
+            return value, GW
+
+    else:
+
+        def loss_and_gradient(W_: np.ndarray) -> tuple[float, np.ndarray]:
+            R = X @ W_
+            R -= Y
+            flat = R.reshape(-1)
+            value = float(np.dot(flat, flat)) / N
+            G = X.T @ R
+            G *= 2.0 / N
+            return value, G
+
+    losses = np.empty(max_iter + 1)
+    grad_norms = np.empty(max_iter + 1)
+    path = [W] if keep_path else None
+    converged = diverged = False
+    message = f"stopped after max_iter={max_iter} steps without meeting the stopping rule"
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        threshold = 0.0
+        g0 = 0.0
+        t = 0
+        while True:
+            value, G = loss_and_gradient(W)
+            g = _frobenius(G) if np.all(np.isfinite(G)) else math.inf
+            losses[t], grad_norms[t] = value, g
+            if t == 0:
+                g0 = g
+                threshold = tol * max(1.0, g0)
+            if not (math.isfinite(value) and math.isfinite(g)) or g > DIVERGENCE_FACTOR * g0:
+                diverged = True
+                what = (
+                    f"the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its initial value"
+                    if math.isfinite(value) and math.isfinite(g)
+                    else "the loss or the gradient overflowed"
+                )
+                message = f"diverged after {t} steps: {what} (step {eta * L:.3g}/L; steps above 2/L diverge)"
+                break
+            if g <= threshold:
+                converged = True
+                message = f"converged after {t} steps: gradient norm {g:.2e} <= tol * max(1, g_0) = {threshold:.2e}"
+                break
+            if t == max_iter:
+                break
+            W = W - eta * G
+            t += 1
+            if path is not None:
+                path.append(W)
+    return DescentResult(
+        W=W,
+        loss_history=_frozen(losses[: t + 1]),
+        grad_norm_history=_frozen(grad_norms[: t + 1]),
+        n_iter=t,
+        converged=converged,
+        diverged=diverged,
+        step=eta,
+        lipschitz=L,
+        gram=bool(gram),
+        message=message,
+        path=None if path is None else _frozen(np.stack(path)),
+    )
+
+
+# ---------------------------------------------------------------------------
+# stochastic gradients
+# ---------------------------------------------------------------------------
+
+
+def _batch(batch_indices: ArrayLike, N: int) -> np.ndarray:
+    idx = np.asarray(batch_indices)
+    if idx.dtype.kind == "b":
+        raise TypeError("batch_indices must be integer row indices, not a boolean mask (use np.flatnonzero(mask))")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"batch_indices must be integer row indices, but they have dtype {idx.dtype}")
+    if idx.ndim != 1 or idx.size == 0:
+        raise ValueError(f"batch_indices must be a non-empty 1-D array of row indices, got shape {idx.shape}")
+    if idx.min() < 0 or idx.max() >= N:
+        raise ValueError(f"batch_indices must lie in 0..{N - 1} (X has {N} rows), got values {idx.min()}..{idx.max()}")
+    return idx
+
+
+def minibatch_gradient(W: ArrayLike, X: ArrayLike, Y: ArrayLike, batch_indices: ArrayLike) -> np.ndarray:
+    r"""Gradient of the loss of a mini-batch of rows: ``(2/|B|) X_B^T (X_B W - Y_B)``.
+
+    The full gradient is the mean over rows ``(1/N) sum_i 2 x_i^T (x_i W - y_i)``,
+    so the mean over a uniformly random batch ``B`` is an **unbiased** estimate of
+    it. In particular, for a partition of the rows into batches of equal size the
+    average of the batch gradients is exactly the full gradient (for unequal
+    sizes, weight batch ``B`` by ``|B| / N``).
+
+    Parameters
+    ----------
+    W : array_like, shape (d, k) or (d,)
+        Weights.
+    X : array_like, shape (N, d)
+        Data.
+    Y : array_like, shape (N, k) or (N,)
+        Targets.
+    batch_indices : array_like of int, shape (b,)
+        Row indices of the batch (repetitions allowed, as in sampling with replacement).
+
+    Returns
+    -------
+    numpy.ndarray
+        The batch gradient, with the shape of ``W``.
+    """
+    W = _real_array("W", W)
+    X, Y = _real_array("X", X), _real_array("Y", Y)
+    check_regression_shapes(W, X, Y)
+    return _minibatch_gradient(W, X, Y, _batch(batch_indices, X.shape[0]))
+
+
+def _minibatch_gradient(W: np.ndarray, X: np.ndarray, Y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    XB = X[idx]
+    R = XB @ W
+    R -= Y[idx]
+    G = XB.T @ R
+    G *= 2.0 / idx.size
+    return G
+
+
+@dataclass(frozen=True, eq=False)
+class StochasticDescentResult:
+    """Result of :func:`stochastic_gradient_descent`.
+
+    Attributes
+    ----------
+    W : numpy.ndarray
+        The last iterate.
+    loss_history : numpy.ndarray, shape (n_epochs + 1,)
+        Full loss (direct formula) at the start and after every epoch.
+    n_epochs : int
+        Number of epochs run.
+    n_steps : int
+        Number of mini-batch steps taken.
+    step : float
+        Step size.
+    batch_size : int
+        Rows per batch (the last batch of an epoch may be smaller by one row or more).
+    diverged : bool
+        Stopped because the loss became non-finite or exploded.
+    """
+
+    W: np.ndarray
+    loss_history: np.ndarray
+    n_epochs: int
+    n_steps: int
+    step: float
+    batch_size: int
+    diverged: bool
+
+    def __repr__(self) -> str:
+        return (
+            f"StochasticDescentResult(n_epochs={self.n_epochs}, n_steps={self.n_steps}, step={self.step:.3g}, "
+            f"batch_size={self.batch_size}, diverged={self.diverged}, final loss {self.loss_history[-1]:.3e})"
+        )
+
+
+def stochastic_gradient_descent(
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    batch_size: int,
+    step: float | None = None,
+    n_epochs: int = 10,
+    W0: ArrayLike | None = None,
+    seed: int = 0,
+) -> StochasticDescentResult:
+    r"""Mini-batch stochastic gradient descent with a constant step.
+
+    Every epoch shuffles the rows (with ``numpy.random.default_rng(seed)``), splits
+    them into ``ceil(N / batch_size)`` batches and takes one step
+    ``W <- W - step * minibatch_gradient(W, X, Y, B)`` per batch. An epoch touches
+    every row once, like one step of full gradient descent. With a constant step
+    the iterates do not converge to the minimiser but fluctuate around it, at a
+    loss excess that shrinks with the step and grows with the gradient noise
+    (Bottou, Curtis and Nocedal, SIAM Review 60, 2018).
+
+    Parameters
+    ----------
+    X, Y : array_like
+        Data and targets as in :func:`gradient_descent`.
+    batch_size : int
+        Rows per batch, ``1 <= batch_size <= N``.
+    step : float, optional
+        Step size; default ``1/L``.
+    n_epochs : int, default 10
+        Number of passes over the data.
+    W0 : array_like, optional
+        Starting point; default zeros.
+    seed : int, default 0
+        Seed of the shuffling.
+
+    Returns
+    -------
+    StochasticDescentResult
+    """
+    X, Y = _data_and_targets(X, Y)
+    W = _initial_weights(W0, X, Y)
+    eta = _step_or_default(step, X)
+    N = X.shape[0]
+    batch_size = positive_int("batch_size", batch_size)
+    if batch_size > N:
+        raise ValueError(f"batch_size must be at most N = {N} (rows of X with shape {X.shape}), got {batch_size}")
+    n_epochs = positive_int("n_epochs", n_epochs)
+    rng = np.random.default_rng(seed)
+    n_batches = -(-N // batch_size)
+
+    def full_loss(W_: np.ndarray) -> float:
+        R = X @ W_ - Y
+        flat = R.reshape(-1)
+        return float(np.dot(flat, flat)) / N
+
+    losses = [full_loss(W)]
+    n_steps = 0
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for _ in range(n_epochs):
+            for batch in np.array_split(rng.permutation(N), n_batches):
+                W = W - eta * _minibatch_gradient(W, X, Y, batch)
+                n_steps += 1
+            losses.append(full_loss(W))
+            if not math.isfinite(losses[-1]) or (losses[0] > 0 and losses[-1] > DIVERGENCE_FACTOR**2 * losses[0]):
+                diverged = True
+                break
+    return StochasticDescentResult(
+        W=W,
+        loss_history=_frozen(losses),
+        n_epochs=len(losses) - 1,
+        n_steps=n_steps,
+        step=eta,
+        batch_size=batch_size,
+        diverged=diverged,
+    )
