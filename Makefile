@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean
+.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean bench
 
 help:
 	@echo "make book     build the HTML book strictly into _build/html (creates .venv if missing)"
 	@echo "make test     unit tests, then re-execute every notebook under strict nbval"
 	@echo "make execute  re-execute every notebook in place (after editing one)"
 	@echo "make lint     ruff over the package, tests, tools and notebooks"
+	@echo "make bench    time the loss and gradient (a few minutes); writes benchmarks/results/gradient_speed.json"
 
 venv: $(STAMP)
 
@@ -49,6 +50,10 @@ cite-check:
 
 lint: venv
 	$(BIN)/ruff check src tests tools book
+
+# Timings for the chapter "What a gradient costs" (book/13-cost.ipynb reads the JSON; re-execute it after).
+bench: venv
+	$(BIN)/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
 
 clean: clean-book
 	rm -rf $(VENV) .venv-cff .pytest_cache .hypothesis

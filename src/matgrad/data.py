@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .validation import positive_int
+from .validation import positive_int, random_generator
 
 __all__ = ["make_regression"]
 
@@ -39,10 +41,12 @@ def make_regression(
     ((5, 3), (3, 2), (5, 2))
     """
     N, d, k = (positive_int(name, v) for name, v in (("N", N), ("d", d), ("k", k)))
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"noise must be a real number, got {noise!r}")
     noise = float(noise)
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite non-negative number, got {noise!r}")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     X = rng.standard_normal((N, d))
     W_true = rng.standard_normal((d, k))
     Y = X @ W_true + noise * rng.standard_normal((N, k))

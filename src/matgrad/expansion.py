@@ -34,11 +34,19 @@ __all__ = [
 ]
 
 
+def _real(name: str, value: ArrayLike, check_finite: bool = True) -> np.ndarray:
+    """A real numeric array: the expansion, its remainder and the log-log fit are real quantities."""
+    arr = as_numeric_array(name, value, check_finite=check_finite)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}: the Taylor terms are real numbers")
+    return arr
+
+
 def _prepare(W, D, X, Y, check_finite: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    W = as_numeric_array("W", W, check_finite=check_finite)
-    D = as_numeric_array("D", D, check_finite=check_finite)
-    X = as_numeric_array("X", X, check_finite=check_finite)
-    Y = as_numeric_array("Y", Y, check_finite=check_finite)
+    W = _real("W", W, check_finite)
+    D = _real("D", D, check_finite)
+    X = _real("X", X, check_finite)
+    Y = _real("Y", Y, check_finite)
     check_regression_shapes(W, X, Y)
     if D.shape != W.shape:
         raise ValueError(f"D has shape {D.shape} but W has shape {W.shape}: a step must have the shape of W")
@@ -49,7 +57,7 @@ def _gradient(W: np.ndarray, X: np.ndarray, Y: np.ndarray, gradient: ArrayLike |
     """The gradient to test: the book's formula by default, or a claimed one of W's shape."""
     if gradient is None:
         return grad_W(W, X, Y, check_finite=False)
-    G = as_numeric_array("gradient", gradient)
+    G = _real("gradient", gradient)
     if G.shape != W.shape:
         raise ValueError(f"gradient has shape {G.shape} but W has shape {W.shape}: a gradient has the shape of W")
     return G
@@ -103,8 +111,8 @@ def exact_remainder(D: ArrayLike, X: ArrayLike, *, check_finite: bool = True) ->
     >>> exact_remainder([[1.0], [1.0]], [[1.0, 2.0], [0.0, 1.0]])
     5.0
     """
-    D = as_numeric_array("D", D, check_finite=check_finite)
-    X = as_numeric_array("X", X, check_finite=check_finite)
+    D = _real("D", D, check_finite)
+    X = _real("X", X, check_finite)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array of shape (N, d), but it has shape {X.shape}")
     if D.ndim not in (1, 2) or D.shape[0] != X.shape[1]:
@@ -215,8 +223,8 @@ def remainder_curve(
         The absolute remainders (exact zeros are possible where rounding cancels).
     """
     W, D, X, Y = _prepare(W, D, X, Y, check_finite)
-    ts = as_numeric_array("ts", ts)
-    if ts.ndim != 1 or ts.dtype.kind != "f":
+    ts = _real("ts", ts)
+    if ts.ndim != 1:
         raise ValueError(f"ts must be a 1-D array of real step lengths, but it has shape {ts.shape}, dtype {ts.dtype}")
     G = _gradient(W, X, Y, gradient)
     L0 = loss(W, X, Y, check_finite=False)
@@ -245,8 +253,8 @@ def loglog_slope(ts: ArrayLike, values: ArrayLike) -> float:
     >>> round(loglog_slope([1e-3, 1e-2, 1e-1], [3e-6, 3e-4, 3e-2]), 12)
     2.0
     """
-    ts = as_numeric_array("ts", ts)
-    values = as_numeric_array("values", values)
+    ts = _real("ts", ts)
+    values = _real("values", values)
     if ts.ndim != 1 or ts.shape != values.shape:
         raise ValueError(f"ts and values must be 1-D of equal length, got shapes {ts.shape} and {values.shape}")
     if ts.size < 2 or np.unique(ts).size < 2:

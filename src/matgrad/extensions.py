@@ -161,6 +161,9 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     """
     X = as_numeric_array("X", X)
     Y = as_numeric_array("Y", Y)
+    for name, arr in (("X", X), ("Y", Y)):
+        if arr.dtype.kind == "c":  # lstsq would minimise the Hermitian norm, not the book's loss
+            raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array of shape (N, d), but it has shape {X.shape}")
     if Y.ndim not in (1, 2):
@@ -168,7 +171,7 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     check_regression_shapes(np.zeros((X.shape[1],) + Y.shape[1:]), X, Y)
     lam = _regularisation(lam)
     N, d = X.shape
-    X_aug = np.vstack([X, math.sqrt(N * lam) * np.eye(d)])
+    X_aug = np.vstack([X, (math.sqrt(N) * math.sqrt(lam)) * np.eye(d)])  # sqrt(N lam) without overflow of N lam
     Y_aug = np.concatenate([Y, np.zeros((d,) + Y.shape[1:])])
     return np.linalg.lstsq(X_aug, Y_aug, rcond=None)[0]
 

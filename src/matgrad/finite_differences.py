@@ -56,6 +56,8 @@ of an inverse, with its large fifth derivative, is the limiting case); 1 is kept
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -76,7 +78,7 @@ _COMPLEX_STEP = 1e-20
 
 
 def _check_method(method: str) -> None:
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
 
 
@@ -111,9 +113,11 @@ def default_step(x: ArrayLike, method: str = "central", *, eps: float | None = N
     True
     """
     _check_method(method)
-    x = as_numeric_array("x", x)
+    x, _ = _as_real_point(x)
     if eps is None:
         eps = EPS
+    elif isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a real number (a rounding unit in (0, 1)), got {eps!r}")
     elif not 0 < eps < 1:
         raise ValueError(f"eps must be a rounding unit in (0, 1), got {eps!r}")
     return _step_constant(method, float(eps)) * np.maximum(np.abs(x), 1.0)
@@ -376,6 +380,20 @@ def _as_real_point(x: ArrayLike) -> tuple[np.ndarray, str]:
     return arr, note
 
 
+def _positive_step(h: object) -> float:
+    """A step given as one number: finite and positive, or a clear error naming ``h``."""
+    if np.ndim(h) != 0:
+        raise ValueError(f"h must be a positive number (one step), but it has shape {np.shape(h)}")
+    if isinstance(h, np.ndarray):
+        h = h[()]
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, numbers.Real):
+        raise TypeError(f"h must be a positive number, got {h!r} of type {type(h).__name__}")
+    t = float(h)
+    if not (math.isfinite(t) and t > 0):
+        raise ValueError(f"h must be a finite positive number, got {h!r}")
+    return t
+
+
 def _check_callable(f: Any) -> None:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
@@ -482,9 +500,6 @@ def directional_difference(
         raise ValueError("direction must not be zero")
     v = v.astype(np.float64)
     if h is not None:
-        t = float(h)
-        if not (np.isfinite(t) and t > 0):
-            raise ValueError(f"h must be a positive number, got {h!r}")
-        return _slope(f, point, v, method, t, "v").value
+        return _slope(f, point, v, method, _positive_step(h), "v").value
     slope, _ = _slope_adapting_step(f, point, v, method, lambda eps: _direction_step(point, method, eps) / v_max, "v")
     return slope.value

@@ -60,6 +60,7 @@ more noise than that (an iterative solver inside ``f``), pass ``rtol``/``atol``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -72,10 +73,12 @@ from .finite_differences import (
     _check_method,
     _differences,
     _direction_step,
+    _positive_step,
     _scalar_value,
     _slope,
     _slope_adapting_step,
 )
+from .validation import as_numeric_array, random_generator
 
 __all__ = ["GradientCheck", "check_gradient", "DEFAULT_RTOL"]
 
@@ -184,6 +187,13 @@ def _norm(a: np.ndarray) -> float:
     return m * float(np.sqrt(np.sum((a / m) ** 2)))
 
 
+def _tolerance(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a non-negative number, got {name}={value!r}")
+    if not (math.isfinite(value) and value >= 0):  # an infinite tolerance would pass anything
+        raise ValueError(f"{name} must be a finite non-negative number, got {name}={value!r}")
+
+
 def _failed(message: str, method: str, n_directions: int | None) -> GradientCheck:
     nan = float("nan")
     return GradientCheck(False, nan, nan, nan, nan, nan, method, 0, n_directions, None, message)
@@ -195,12 +205,10 @@ def _call_grad(grad: Callable[[np.ndarray], Any], point: np.ndarray) -> tuple[np
         value = grad(point.copy())
     except Exception as exc:  # the checker reports, it does not crash
         return None, f"grad(x) raised {type(exc).__name__}: {exc}"
-    try:
-        g = np.asarray(value)
-    except Exception as exc:
-        return None, f"grad(x) returned something that is not an array: {exc}"
-    if g.dtype.kind not in "biufc":
-        return None, f"grad(x) returned a non-numeric value of dtype {g.dtype}"
+    try:  # numbers in any container (list, object array, NumPy scalar); anything else is reported
+        g = as_numeric_array("grad(x)", value, check_finite=False)
+    except Exception as exc:  # e.g. an object whose __array__ raises: still a verdict, not a crash
+        return None, f"grad(x) returned a non-numeric value: {exc}"
     if g.shape != point.shape:
         hint = ""
         if g.shape == point.shape[::-1] and g.ndim == 2:
@@ -340,10 +348,8 @@ def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, n
     if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) or n_directions < 1:
         raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}")
     if h is not None:
-        t = float(h) if np.ndim(h) == 0 else float("nan")
-        if not (np.isfinite(t) and t > 0):
-            raise ValueError(f"h must be a positive number in directional mode, got {h!r}")
-    rng = np.random.default_rng(seed)
+        t = _positive_step(h)
+    rng = random_generator(seed)
     directions = rng.standard_normal((int(n_directions),) + point.shape)
     norms = np.sqrt(np.sum(directions.reshape(len(directions), -1) ** 2, axis=1))
     directions /= norms.reshape((-1,) + (1,) * point.ndim)
@@ -521,10 +527,9 @@ def check_gradient(
         if not callable(fn):
             raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
     _check_method(method)
-    if rtol is not None and not rtol >= 0:
-        raise ValueError(f"rtol must be non-negative, got rtol={rtol!r}")
-    if not atol >= 0:
-        raise ValueError(f"atol must be non-negative, got atol={atol!r}")
+    if rtol is not None:
+        _tolerance("rtol", rtol)
+    _tolerance("atol", atol)
     point, note = _as_real_point(x)
     g, problem = _call_grad(grad, point)
     if g is None:

@@ -36,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import as_numeric_array, check_regression_shapes, positive_int
+from .validation import as_numeric_array, check_regression_shapes, positive_int, random_generator
 
 __all__ = [
     "DIVERGENCE_FACTOR",
@@ -116,6 +116,11 @@ def _step_or_default(step: float | None, X: np.ndarray) -> float:
         L = lipschitz_constant(X)
         if L == 0.0:
             raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
+        if not math.isfinite(L):
+            raise ValueError(
+                f"the Lipschitz constant (2/N) sigma_max(X)^2 of X with shape {X.shape} overflows float64, so the "
+                "default step 1/L would be 0: rescale X (and Y), or pass step"
+            )
         return 1.0 / L
     return _positive_number("step", step)
 
@@ -155,7 +160,7 @@ def lipschitz_constant(X: ArrayLike) -> float:
     """
     X = _data_matrix(X)
     sigma = np.linalg.svd(X, compute_uv=False)
-    return 2.0 * float(sigma[0]) ** 2 / X.shape[0]
+    return 2.0 * float(sigma[0]) * float(sigma[0]) / X.shape[0]  # inf, not OverflowError, beyond float64
 
 
 def strong_convexity_constant(X: ArrayLike) -> float:
@@ -186,7 +191,7 @@ def strong_convexity_constant(X: ArrayLike) -> float:
     if N < d:
         return 0.0
     sigma = np.linalg.svd(X, compute_uv=False)
-    return 2.0 * float(sigma[-1]) ** 2 / N
+    return 2.0 * float(sigma[-1]) * float(sigma[-1]) / N
 
 
 def contraction_factor(X: ArrayLike, step: float | None = None) -> float:
@@ -278,6 +283,10 @@ def gram_matrices(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray, f
     YtY : float
     """
     X, Y = _data_and_targets(X, Y)
+    return _gram_matrices(X, Y)
+
+
+def _gram_matrices(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return X.T @ X, X.T @ Y, _frobenius(Y) ** 2
 
 
@@ -383,8 +392,8 @@ def exact_loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
     W = _real_array("W", W)
     X, Y = _real_array("X", X), _real_array("Y", Y)
     check_regression_shapes(W, X, Y)
-    W2 = W.reshape(W.shape[0], -1)
-    Y2 = Y.reshape(Y.shape[0], -1)
+    W2 = W if W.ndim == 2 else W[:, None]  # (d, k), also for d = 0 or k = 0
+    Y2 = Y if Y.ndim == 2 else Y[:, None]
     Xf = [[Fraction(float(v)) for v in row] for row in X]
     Wf = [[Fraction(float(v)) for v in row] for row in W2]
     total = Fraction(0)
@@ -392,7 +401,10 @@ def exact_loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
         for j in range(W2.shape[1]):
             r = sum((row[m] * Wf[m][j] for m in range(len(row))), Fraction(0)) - Fraction(float(Y2[i, j]))
             total += r * r
-    return float(total / X.shape[0])
+    try:
+        return float(total / X.shape[0])
+    except OverflowError:  # the exact loss is beyond float64: inf is its correctly rounded value
+        return math.inf
 
 
 # ---------------------------------------------------------------------------
@@ -499,8 +511,10 @@ def gradient_descent(
         unless the gradient becomes exactly zero).
     gram : bool, default False
         Precompute ``X^T X`` and ``X^T Y`` and take each step with
-        :func:`gram_gradient` in ``O(d^2 k)`` flops. The loss history is then
-        computed by :func:`gram_loss` and is inaccurate near a small residual.
+        :func:`gram_gradient` in ``O(d^2 k)`` flops (in blocks of up to 64 steps,
+        each block one pair of matrix products; the iterates agree with single
+        steps to rounding). The loss history is then computed by :func:`gram_loss`
+        and is inaccurate near a small residual.
     keep_path : bool, default False
         Also return every iterate (``result.path``), e.g. to draw the path.
 
@@ -527,33 +541,32 @@ def gradient_descent(
     """
     X, Y = _data_and_targets(X, Y)
     W = _initial_weights(W0, X, Y)
-    eta = _step_or_default(step, X)
+    N = X.shape[0]
+    if gram:
+        XtX, XtY, YtY = _gram_matrices(X, Y)
+        # lambda_max of the Gram matrix is as accurate as sigma_max(X)^2 (only lambda_min suffers from
+        # squaring the condition number), and it saves the SVD of the large X
+        L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N
+        if step is None and L <= 0.0:
+            raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
+        eta = 1.0 / L if step is None else _positive_number("step", step)
+    else:
+        eta = _step_or_default(step, X)
     max_iter = positive_int("max_iter", max_iter)
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (tol >= 0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol!r}")
-    N = X.shape[0]
+    if gram:
+        return _gram_descent(W, XtX, XtY, YtY, N, eta, L, max_iter, float(tol), keep_path)
     L = lipschitz_constant(X)
 
-    if gram:
-        XtX, XtY, YtY = gram_matrices(X, Y)
-
-        def loss_and_gradient(W_: np.ndarray) -> tuple[float, np.ndarray]:
-            GW = XtX @ W_
-            value = _gram_loss_from_product(W_, GW, XtY, YtY, N)
-            GW -= XtY
-            GW *= 2.0 / N
-            return value, GW
-
-    else:
-
-        def loss_and_gradient(W_: np.ndarray) -> tuple[float, np.ndarray]:
-            R = X @ W_
-            R -= Y
-            flat = R.reshape(-1)
-            value = float(np.dot(flat, flat)) / N
-            G = X.T @ R
-            G *= 2.0 / N
-            return value, G
+    def loss_and_gradient(W_: np.ndarray) -> tuple[float, np.ndarray]:
+        R = X @ W_
+        R -= Y
+        flat = R.reshape(-1)
+        value = float(np.dot(flat, flat)) / N
+        G = X.T @ R
+        G *= 2.0 / N
+        return value, G
 
     losses = np.empty(max_iter + 1)
     grad_norms = np.empty(max_iter + 1)
@@ -605,13 +618,174 @@ def gradient_descent(
     )
 
 
+#: The Gram path takes its steps in blocks of at most this many (see :func:`_gram_descent`) ...
+_GRAM_BLOCK_STEPS = 64
+#: ... when ``d`` is at most this; for larger ``d`` a step costs more than its Python overhead anyway.
+_GRAM_BLOCK_MAX_D = 64
+
+
+def _diverged_message(t: int, finite: bool, eta: float, L: float) -> str:
+    what = (
+        f"the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its initial value"
+        if finite
+        else "the loss or the gradient overflowed"
+    )
+    return f"diverged after {t} steps: {what} (step {eta * L:.3g}/L; steps above 2/L diverge)"
+
+
+def _gram_descent(
+    W: np.ndarray,
+    XtX: np.ndarray,
+    XtY: np.ndarray,
+    YtY: float,
+    N: int,
+    eta: float,
+    L: float,
+    max_iter: int,
+    tol: float,
+    keep_path: bool,
+) -> DescentResult:
+    r"""Gradient descent from the Gram matrices, ``O(d^2 k)`` flops and little Python per step.
+
+    The gradient is affine in ``W``, so a step ``W' = W - eta G`` changes it by a fixed linear map:
+    ``grad L(W') = M grad L(W)`` with ``M = I - eta H`` and ``H = (2/N) X^T X`` (symmetric). Hence,
+    from a point ``W_t`` with gradient ``G_t`` and loss ``L_t``, the next steps are
+
+    * ``G_{t+j} = M^j G_t``,
+    * ``W_{t+j} = W_t - eta S_j G_t`` with ``S_j = I + M + ... + M^(j-1)``,
+    * ``L_{t+j} = L_t + <-eta S_j + (eta^2 / 2) S_j H S_j, G_t G_t^T>`` (the loss is quadratic:
+      ``L(W + D) = L(W) + <G, D> + <D, H D> / 2``).
+
+    With ``M^j``, ``S_j`` and the matrices of the loss change precomputed for ``j <= _GRAM_BLOCK_STEPS``,
+    a block of steps takes one matrix product for all its gradients (``2 d^2 k`` flops per step, as
+    single steps do) and one matrix-vector product for all its losses, instead of several NumPy calls
+    per step.
+    Each block starts from the loss and gradient computed directly from ``W_t``, as :func:`gram_loss`
+    and :func:`gram_gradient` do, so rounding does not accumulate from block to block; and every
+    decision to stop is taken on such directly computed values: where the block's values reach a
+    stopping condition, a new block starts there. (Should the direct gradient not confirm convergence
+    there, it has reached its rounding floor, and from then on convergence is judged at block starts
+    only.) Inside a block the recorded histories and iterates agree with single steps to rounding.
+    """
+    shape = W.shape
+    W = W.reshape(shape[0], -1)
+    B = XtY.reshape(shape[0], -1)
+    d, k = W.shape
+    scale = 2.0 / N
+    n_block = min(_GRAM_BLOCK_STEPS, max_iter) if d <= _GRAM_BLOCK_MAX_D else 1
+    losses = np.empty(max_iter + 1)
+    grad_norms = np.empty(max_iter + 1)
+    path = [W[None]] if keep_path else None
+    converged = diverged = False
+    message = f"stopped after max_iter={max_iter} steps without meeting the stopping rule"
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if n_block > 1:
+            H = scale * XtX
+            M = np.eye(d) - eta * H
+            powers = np.empty((n_block, d, d))  # M^1 .. M^n_block
+            sums = np.empty((n_block, d, d))  # S_1 .. S_n_block
+            powers[0], sums[0] = M, np.eye(d)
+            for j in range(1, n_block):
+                np.matmul(M, powers[j - 1], out=powers[j])
+                np.add(sums[j - 1], powers[j - 1], out=sums[j])
+            # the change of the loss after j steps is <-eta S_j + (eta^2 / 2) S_j H S_j, G_t G_t^T>: one
+            # row of coefficients per j, so that a block's losses come from one matrix-vector product
+            change_rows = ((0.5 * eta * eta) * (sums @ H @ sums) - eta * sums).reshape(n_block, -1)
+            # M^j side by side: G_t^T [M^1, M^2, ...] holds every (M^j G_t)^T of a block (M^j is symmetric)
+            powers_side = np.ascontiguousarray(powers.transpose(1, 0, 2).reshape(d, -1))
+        threshold = g0 = 0.0
+        t = 0
+        watch_convergence, alarm = True, False
+        while True:
+            # the direct evaluation at a block start: exactly gram_loss and gram_gradient
+            AW = XtX @ W
+            value = _gram_loss_from_product(W, AW, B, YtY, N)
+            AW -= B
+            AW *= scale
+            G = AW
+            g = _frobenius(G)  # inf if G has an infinite entry or overflows, NaN if it has a NaN:
+            if math.isnan(g):  # either way not finite, recorded as inf
+                g = math.inf
+            losses[t], grad_norms[t] = value, g
+            if t == 0:
+                g0 = g
+                threshold = tol * max(1.0, g0)
+            if not (math.isfinite(value) and math.isfinite(g)) or g > DIVERGENCE_FACTOR * g0:
+                diverged = True
+                message = _diverged_message(t, math.isfinite(value) and math.isfinite(g), eta, L)
+                break
+            if g <= threshold:
+                converged = True
+                message = f"converged after {t} steps: gradient norm {g:.2e} <= tol * max(1, g_0) = {threshold:.2e}"
+                break
+            if alarm:
+                # the block said "converged" but the direct gradient did not: near its rounding floor the
+                # direct gradient stalls while M^j G_t keeps shrinking, so from now on only the direct
+                # gradients at block starts decide convergence (no stream of one-step blocks)
+                watch_convergence = alarm = False
+            if t == max_iter:
+                break
+            # the block: losses and gradient norms at W_{t+j}, j = 1..n-1, then the step to W_{t+m}
+            n = min(n_block, max_iter - t)
+            m = n  # the next block starts at t + m
+            if n > 1:
+                later = (G.T @ powers_side[:, : (n - 1) * d]).reshape(k, n - 1, d)  # (M^j G_t)^T, j = 1..n-1
+                norms = np.sqrt(np.einsum("cja,cja->j", later, later))
+                block_losses = change_rows[: n - 1] @ (G @ G.T).reshape(-1)
+                block_losses += value
+                quiet = (  # the common case, decided by three reductions (NaN fails every comparison)
+                    math.isfinite(block_losses.sum())
+                    and norms.max() <= DIVERGENCE_FACTOR * g0
+                    and (not watch_convergence or norms.min() > threshold)
+                )
+                if not quiet:
+                    norms[~np.isfinite(norms)] = math.inf
+                    stop = ~np.isfinite(block_losses) | (norms > DIVERGENCE_FACTOR * g0)
+                    if watch_convergence:
+                        stop |= norms <= threshold
+                    if stop.any():
+                        m = 1 + int(np.argmax(stop))  # evaluate there directly and decide
+                        alarm = bool(norms[m - 1] <= threshold)
+                losses[t + 1 : t + m] = block_losses[: m - 1]
+                grad_norms[t + 1 : t + m] = norms[: m - 1]
+            if m == 1:  # a single step, as step by step
+                W = W - eta * G
+                if path is not None:
+                    path.append(W[None])
+            else:
+                if path is not None:
+                    path.append(W - eta * (sums[:m] @ G))  # W_{t+j} = W_t - eta S_j G_t, j = 1..m
+                W = W - eta * (sums[m - 1] @ G)
+            t += m
+    if path is not None:
+        path = np.concatenate(path)
+    return DescentResult(
+        W=W.reshape(shape),
+        loss_history=_frozen(losses[: t + 1]),
+        grad_norm_history=_frozen(grad_norms[: t + 1]),
+        n_iter=t,
+        converged=converged,
+        diverged=diverged,
+        step=eta,
+        lipschitz=L,
+        gram=True,
+        message=message,
+        path=None if path is None else _frozen(path.reshape((t + 1,) + shape)),
+    )
+
+
 # ---------------------------------------------------------------------------
 # stochastic gradients
 # ---------------------------------------------------------------------------
 
 
 def _batch(batch_indices: ArrayLike, N: int) -> np.ndarray:
-    idx = np.asarray(batch_indices)
+    try:
+        idx = np.asarray(batch_indices)
+    except (TypeError, ValueError) as exc:  # ragged nested lists and the like
+        raise TypeError(f"batch_indices must be a 1-D array of integer row indices: {exc}") from None
+    if idx.size == 0:
+        raise ValueError(f"batch_indices must be a non-empty 1-D array of row indices, got shape {idx.shape}")
     if idx.dtype.kind == "b":
         raise TypeError("batch_indices must be integer row indices, not a boolean mask (use np.flatnonzero(mask))")
     if idx.dtype.kind not in "iu":
@@ -747,7 +921,7 @@ def stochastic_gradient_descent(
     if batch_size > N:
         raise ValueError(f"batch_size must be at most N = {N} (rows of X with shape {X.shape}), got {batch_size}")
     n_epochs = positive_int("n_epochs", n_epochs)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     n_batches = -(-N // batch_size)
 
     def full_loss(W_: np.ndarray) -> float:

@@ -25,6 +25,7 @@ Hessian against finite differences of the gradient.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -150,8 +151,12 @@ def hessian_W(X: ArrayLike, k: int = 1, *, check_finite: bool = True) -> np.ndar
 
 
 def _vector_output(F: Callable[[np.ndarray], Any], x: np.ndarray, where: str, size: int | None) -> np.ndarray:
-    value = np.asarray(F(x))
-    if value.dtype.kind not in "biuf":
+    raw = F(x)
+    try:
+        value = as_numeric_array("F(x)", raw, check_finite=False)
+    except TypeError as exc:
+        raise TypeError(f"F must return a real numeric array, but at {where} it returned {raw!r}: {exc}") from None
+    if value.dtype.kind == "c":
         raise TypeError(f"F must return a real numeric array, but at {where} it returned dtype {value.dtype}")
     flat = value.reshape(-1, order="F").astype(np.float64)
     if size is not None and flat.size != size:
@@ -210,8 +215,8 @@ def numerical_jacobian(F: Callable[[np.ndarray], Any], x: ArrayLike, *, h: float
     point = point.astype(np.float64)
     if h is None:
         h = _EPS ** (1 / 3)
-    elif not (isinstance(h, numbers.Real) and h > 0):
-        raise ValueError(f"h must be a positive number, got {h!r}")
+    elif isinstance(h, bool) or not (isinstance(h, numbers.Real) and math.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a finite positive number, got {h!r}")
     size = _vector_output(F, point.copy(), "x", None).size
     flat_point = point.reshape(-1, order="F")
     J = np.empty((size, flat_point.size))
@@ -263,7 +268,11 @@ def numerical_hessian(grad: Callable[[np.ndarray], Any], W: ArrayLike, *, h: flo
     point = as_numeric_array("W", W)
     if not callable(grad):
         raise TypeError(f"grad must be callable, got {type(grad).__name__}")
-    g_shape = np.shape(grad(point.copy()))
+    raw = grad(point.copy())
+    try:
+        g_shape = as_numeric_array("grad(W)", raw, check_finite=False).shape
+    except TypeError as exc:
+        raise TypeError(f"grad(W) must return a numeric array of the shape of W, not {raw!r}: {exc}") from None
     if g_shape != point.shape:
         raise ValueError(f"grad(W) has shape {g_shape} but W has shape {point.shape}: a gradient has the shape of W")
     return numerical_jacobian(grad, point, h=h)

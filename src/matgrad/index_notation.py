@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import as_numeric_array, check_regression_shapes
+from .validation import as_numeric_array, as_python_scalar, check_regression_shapes
 
 __all__ = [
     "IndexRoles",
@@ -96,7 +96,7 @@ def kronecker_delta(p: int, q: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float:
+def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float | complex:
     r"""``L = (1/N) sum_i sum_j (sum_m x_im w_mj - y_ij)^2`` with one Python loop per index.
 
     Meant for small sizes (it costs ``N k d`` Python operations).
@@ -114,8 +114,9 @@ def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finit
 
     Returns
     -------
-    float
-        The loss; equal to :func:`matgrad.loss` up to rounding.
+    float or complex
+        The loss; equal to :func:`matgrad.loss` up to rounding. Complex only if an input is complex
+        (the sums are plain arithmetic, with no conjugation, as in :func:`matgrad.loss`).
 
     Examples
     --------
@@ -133,10 +134,10 @@ def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finit
                 r_ij += X[i, m] * W[m, j]
             r_ij -= Y[i, j]
             total += r_ij * r_ij
-    return float(total / N)
+    return as_python_scalar(total / N)
 
 
-def loss_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float:
+def loss_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float | complex:
     r"""The same triple sum with :func:`numpy.einsum`: ``r = einsum('im,mj->ij', X, W) - Y``, then ``'ij,ij->'``.
 
     Parameters
@@ -146,12 +147,12 @@ def loss_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bo
 
     Returns
     -------
-    float
-        The loss.
+    float or complex
+        The loss; complex only if an input is complex.
     """
     W, X, Y, _ = _prepare(W, X, Y, check_finite)
     R = np.einsum("im,mj->ij", X, W) - Y
-    return float(np.einsum("ij,ij->", R, R) / X.shape[0])
+    return as_python_scalar(np.einsum("ij,ij->", R, R) / X.shape[0])
 
 
 def residual_derivative_tensor(X: ArrayLike, k: int, *, check_finite: bool = True) -> np.ndarray:
@@ -187,8 +188,12 @@ def residual_derivative_tensor(X: ArrayLike, k: int, *, check_finite: bool = Tru
         raise TypeError(f"k must be an integer, got {k!r}")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    d = X.shape[1]
-    delta_d, delta_k = np.eye(d), np.eye(int(k))
+    return _derivative_tensor(X, int(k))
+
+
+def _derivative_tensor(X: np.ndarray, k: int) -> np.ndarray:
+    """``T[i, j, a, b] = x_ia delta_jb`` for a checked ``X``; ``k = 0`` (no outputs) gives an empty tensor."""
+    delta_d, delta_k = np.eye(X.shape[1]), np.eye(k)
     # sum over m of x_im delta_ma delta_jb, written with the same letters
     return np.einsum("im,ma,jb->ijab", X, delta_d, delta_k)
 
@@ -210,7 +215,7 @@ def grad_W_by_index_deltas(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_fi
     """
     W, X, Y, vector = _prepare(W, X, Y, check_finite)
     R = X @ W - Y
-    T = residual_derivative_tensor(X, W.shape[1], check_finite=False)
+    T = _derivative_tensor(X, W.shape[1])
     G = (2.0 / X.shape[0]) * np.einsum("ij,ijab->ab", R, T)
     return _shape_like_W(G, vector)
 

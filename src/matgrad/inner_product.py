@@ -10,13 +10,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import as_numeric_array
+from .validation import as_numeric_array, as_python_scalar
 
 __all__ = ["frobenius_inner", "directional_derivative", "relative_difference"]
 
 
 def frobenius_inner(A: ArrayLike, B: ArrayLike) -> float | complex:
     """Frobenius inner product ``<A, B>_F = sum_ij A_ij B_ij`` (no conjugation).
+
+    Each factor is first divided by a power of two close to its largest entry (an exact operation),
+    so that no product overflows or underflows on the way to a result that is representable.
 
     Parameters
     ----------
@@ -37,13 +40,38 @@ def frobenius_inner(A: ArrayLike, B: ArrayLike) -> float | complex:
     --------
     >>> frobenius_inner([[1, 2], [3, 4]], [[1, 0], [0, 1]])
     5.0
+    >>> frobenius_inner([1e200, -1e200], [1e200, 1e200])  # the products overflow, their sum does not
+    0.0
     """
-    A = as_numeric_array("A", A)
-    B = as_numeric_array("B", B)
+    return _inner("A", A, "B", B)
+
+
+def _inner(name_a: str, A: ArrayLike, name_b: str, B: ArrayLike) -> float | complex:
+    A = as_numeric_array(name_a, A)
+    B = as_numeric_array(name_b, B)
     if A.shape != B.shape:
-        raise ValueError(f"A has shape {A.shape} but B has shape {B.shape}: the inner product needs equal shapes")
-    value = np.sum(A * B)
-    return complex(value) if np.iscomplexobj(value) else float(value)
+        raise ValueError(
+            f"{name_a} has shape {A.shape} but {name_b} has shape {B.shape}: the inner product needs equal shapes"
+        )
+    ea, eb = _exponent(A), _exponent(B)
+    value = np.sum(_times_power_of_two(A, -ea) * _times_power_of_two(B, -eb))
+    return as_python_scalar(_times_power_of_two(np.asarray(value), ea + eb))
+
+
+def _exponent(A: np.ndarray) -> int:
+    """``e`` with ``max |A_ij| = m 2^e``, ``0.5 <= m < 1`` (0 for an empty or zero array)."""
+    largest = float(np.max(np.abs(A), initial=0.0))
+    return int(np.frexp(largest)[1]) if largest > 0 else 0
+
+
+def _times_power_of_two(A: np.ndarray, e: int) -> np.ndarray:
+    """``A * 2^e``, exact unless the result leaves the range of the floating-point type."""
+    with np.errstate(over="ignore"):
+        if A.dtype.kind == "c":
+            out = np.empty_like(A)
+            out.real, out.imag = np.ldexp(A.real, e), np.ldexp(A.imag, e)
+            return out
+        return np.ldexp(A, e)
 
 
 def directional_derivative(G: ArrayLike, D: ArrayLike) -> float | complex:
@@ -60,8 +88,13 @@ def directional_derivative(G: ArrayLike, D: ArrayLike) -> float | complex:
     -------
     float or complex
         ``d/dt L(W + t D)`` at ``t = 0``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ.
     """
-    return frobenius_inner(G, D)
+    return _inner("G", G, "D", D)
 
 
 def relative_difference(A: ArrayLike, B: ArrayLike) -> float:

@@ -66,11 +66,11 @@ def _refuse(method: str, X: np.ndarray, detail: str) -> np.linalg.LinAlgError:
     )
 
 
-def _column_scales(X: np.ndarray, method: str) -> np.ndarray:
+def _column_scales(X: np.ndarray, method: str, original: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=0)
     zero = np.flatnonzero(norms == 0)
     if zero.size:
-        raise _refuse(method, X, f"column {int(zero[0])} of X is zero")
+        raise _refuse(method, original, f"column {int(zero[0])} of X is zero")
     return 1.0 / norms
 
 
@@ -85,24 +85,26 @@ def _check_rcond(rcond: float, method: str, X: np.ndarray, what: str) -> None:
         )
 
 
-def _solve_cholesky(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def _solve_cholesky(X: np.ndarray, Y: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Solve with ``X`` (columns scaled by powers of two); ``original`` is the caller's ``X``, for messages."""
     G = X.T @ X
-    s = _column_scales(X, "cholesky")
+    s = _column_scales(X, "cholesky", original)
     eigenvalues = np.linalg.eigvalsh(G * s[:, None] * s[None, :])
-    _check_rcond(float(eigenvalues[0] / eigenvalues[-1]), "cholesky", X, "X^T X")
+    _check_rcond(float(eigenvalues[0] / eigenvalues[-1]), "cholesky", original, "X^T X")
     try:
         L = np.linalg.cholesky(G)
     except np.linalg.LinAlgError as exc:  # not positive definite in floating point
-        raise _refuse("cholesky", X, f"the Cholesky factorisation of X^T X failed ({exc})") from None
+        raise _refuse("cholesky", original, f"the Cholesky factorisation of X^T X failed ({exc})") from None
     Z = np.linalg.solve(L, X.T @ Y)  # L Z = X^T Y
     return np.linalg.solve(L.T, Z)  # L^T W = Z
 
 
-def _solve_qr(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    s = _column_scales(X, "qr")
+def _solve_qr(X: np.ndarray, Y: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Solve with ``X`` (columns scaled by powers of two); ``original`` is the caller's ``X``, for messages."""
+    s = _column_scales(X, "qr", original)
     Q, R = np.linalg.qr(X)  # reduced: Q is N x d, R is d x d
     singular_values = np.linalg.svd(R * s[None, :], compute_uv=False)
-    _check_rcond(float(singular_values[-1] / singular_values[0]), "qr", X, "R from X = QR")
+    _check_rcond(float(singular_values[-1] / singular_values[0]), "qr", original, "R from X = QR")
     return np.linalg.solve(R, Q.T @ Y)
 
 
@@ -148,14 +150,26 @@ def solve_normal_equations(X: ArrayLike, Y: ArrayLike, method: str = "qr", *, ch
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, not {method!r}")
     X, Y = _prepare(X, Y, check_finite)
-    if method == "lstsq":
-        return np.linalg.lstsq(X, Y, rcond=None)[0]
+    y_exp = _exponent(Y)
+    if method == "lstsq":  # one scale for all of X: the minimum-norm solution is unchanged by it
+        x_exp = _exponent(X)
+        return np.ldexp(np.linalg.lstsq(np.ldexp(X, -x_exp), np.ldexp(Y, -y_exp), rcond=None)[0], y_exp - x_exp)
     N, d = X.shape
     if N < d:
         raise _refuse(method, X, f"it has fewer rows than columns (N = {N} < d = {d}), so its rank is below d")
-    if method == "cholesky":
-        return _solve_cholesky(X, Y)
-    return _solve_qr(X, Y)
+    # Solve for the unique minimiser with the columns of X and all of Y scaled by powers of two (exact
+    # operations) to largest entries in [1/2, 1): X^T X and X^T Y then neither under- nor overflow.
+    col_exp = np.array([_exponent(column) for column in X.T], dtype=int)
+    Xs, Ys = np.ldexp(X, -col_exp), np.ldexp(Y, -y_exp)
+    Ws = _solve_cholesky(Xs, Ys, X) if method == "cholesky" else _solve_qr(Xs, Ys, X)
+    shift = y_exp - col_exp
+    return np.ldexp(Ws, shift if Ws.ndim == 1 else shift[:, None])
+
+
+def _exponent(A: np.ndarray) -> int:
+    """``e`` with ``max |A_ij| = m 2^e``, ``0.5 <= m < 1`` (0 for an empty or zero array)."""
+    largest = float(np.max(np.abs(A), initial=0.0))
+    return int(np.frexp(largest)[1]) if largest > 0 else 0
 
 
 def minimum_norm_solution(X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
@@ -196,7 +210,8 @@ def minimum_norm_solution(X: ArrayLike, Y: ArrayLike, *, check_finite: bool = Tr
     True
     """
     X, Y = _prepare(X, Y, check_finite)
-    return np.linalg.pinv(X) @ Y
+    x_exp, y_exp = _exponent(X), _exponent(Y)  # scaling X and Y by powers of two: exact, no under/overflow
+    return np.ldexp(np.linalg.pinv(np.ldexp(X, -x_exp)) @ np.ldexp(Y, -y_exp), y_exp - x_exp)
 
 
 def polynomial_features(t: ArrayLike, degree: int) -> np.ndarray:

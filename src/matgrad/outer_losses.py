@@ -291,9 +291,15 @@ def composite_loss(
         raise TypeError(f"outer must be callable, got {type(outer).__name__}")
     W, X, Y = _regression_inputs(W, X, Y, check_finite)
     value = outer(X @ W - Y)
-    if np.ndim(value) != 0:
-        raise ValueError(f"outer(U) must return a scalar, but it returned an array of shape {np.shape(value)}")
-    return float(value)
+    try:
+        number = as_numeric_array("outer(U)", value, check_finite=False)
+    except TypeError:
+        raise TypeError(f"outer(U) must return a real number, but it returned {value!r}") from None
+    if number.ndim != 0:
+        raise ValueError(f"outer(U) must return a scalar, but it returned an array of shape {number.shape}")
+    if number.dtype.kind == "c":
+        raise TypeError(f"outer(U) must return a real number, but it returned the complex {value!r}")
+    return float(number)
 
 
 def composite_grad_W(

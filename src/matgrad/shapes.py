@@ -21,7 +21,7 @@ import numpy as np
 from .gradient_check import check_gradient
 from .hessian import hessian_vector_product, hessian_W, numerical_hessian, numerical_jacobian
 from .least_squares import grad_W, grad_X, grad_Y, loss, residual
-from .validation import positive_int
+from .validation import positive_int, random_generator
 
 __all__ = [
     "ShapeRow",
@@ -102,7 +102,7 @@ def gradient_shapes_table(N: int = 5, d: int = 3, k: int = 2, *, seed: int = 0) 
     True
     """
     N, d, k = (positive_int(name, v) for name, v in (("N", N), ("d", d), ("k", k)))
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     X, W, Y, V = (rng.standard_normal(s) for s in ((N, d), (d, k), (N, k), (d, k)))
     R = residual(W, X, Y)
     rows: list[ShapeRow] = []
@@ -175,6 +175,13 @@ def gradient_shapes_table(N: int = 5, d: int = 3, k: int = 2, *, seed: int = 0) 
     return rows
 
 
+def _iterable(name: str, value: object) -> list:
+    try:
+        return list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of ShapeRow (from gradient_shapes_table), got {value!r}") from None
+
+
 def format_shapes_table(rows: list[ShapeRow]) -> str:
     """Render rows of :func:`gradient_shapes_table` as a fixed-width text table.
 
@@ -188,7 +195,14 @@ def format_shapes_table(rows: list[ShapeRow]) -> str:
     str
         One header line, a rule, and one line per row with the derivative, its
         formula, its symbolic shape, the computed shape and the verdict.
+
+    Raises
+    ------
+    TypeError
+        If ``rows`` is not a sequence of :class:`ShapeRow`.
     """
+    if isinstance(rows, (str, bytes)) or not all(isinstance(r, ShapeRow) for r in _iterable("rows", rows)):
+        raise TypeError(f"rows must be a list of ShapeRow (from gradient_shapes_table), got {rows!r}")
     header = ("derivative", "formula", "shape", "computed", "checked")
     body = [(r.name, r.formula, r.shape_formula, " x ".join(map(str, r.shape)), str(r.verified)) for r in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .least_squares import grad_W, loss
-from .validation import as_numeric_array
+from .validation import as_numeric_array, random_generator
 
 __all__ = [
     "SmoothProblem",
@@ -240,6 +240,9 @@ def softplus_loss_grad(W: ArrayLike, X: ArrayLike) -> np.ndarray:
     [0.75]
     """
     W, X = _product(W, X)
+    for name, arr in (("W", W), ("X", X)):
+        if arr.dtype.kind == "c":  # _sigmoid branches on the sign and uses abs: real input only
+            raise TypeError(f"{name} must be real, but it has dtype {arr.dtype} (softplus_loss accepts complex W)")
     return X.T @ _sigmoid(X @ W) / X.shape[0]
 
 
@@ -302,7 +305,7 @@ def smooth_problems(
     """
     from .data import make_regression
 
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     X, _, Y = make_regression(N, d, k, seed=seed)
     W = rng.standard_normal((d, k))
     A = _well_conditioned_square(rng, n)

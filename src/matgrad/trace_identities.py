@@ -26,6 +26,7 @@ variable.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -35,7 +36,7 @@ from numpy.typing import ArrayLike
 
 from .gradient_check import GradientCheck, check_gradient
 from .least_squares import grad_W, loss
-from .validation import as_matrix, as_numeric_array, check_regression_shapes, positive_int
+from .validation import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
 
 __all__ = [
     "IDENTITIES",
@@ -541,7 +542,7 @@ class Identity:
         IdentityInstance
         """
         d, k = positive_int("d", d), positive_int("k", k)
-        return self.make(np.random.default_rng(seed), d, k)
+        return self.make(random_generator(seed), d, k)
 
 
 def _nonsymmetric(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -752,6 +753,9 @@ def verify_identities(
     True
     """
     d, k = positive_int("d", d), positive_int("k", k)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    random_generator(seed)  # a clear ValueError for a negative seed
     results = []
     for i, identity in enumerate(IDENTITIES):
         instance = identity.make(np.random.default_rng([seed, i]), d, k)

@@ -216,8 +216,8 @@ def loss_jacobian_vec(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite:
     Y = as_numeric_array("Y", Y, check_finite=check_finite)
     check_regression_shapes(W, X, Y)
     k = 1 if W.ndim == 1 else W.shape[1]
-    vec_R = vec(X @ W - Y, check_finite=False)
-    J = (2.0 / X.shape[0]) * (vec_R @ jacobian_residual_vec(X, k, check_finite=False))
+    vec_R = (X @ W - Y).reshape(-1, order="F")
+    J = (2.0 / X.shape[0]) * (vec_R @ np.kron(np.eye(k), X))  # I_k kron X; k = 0 (no outputs) is allowed here
     return J.reshape(1, -1)
 
 
