@@ -135,7 +135,10 @@ def _visit(context, url: str):
     if page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
         page.evaluate("() => MathJax.startup.promise")
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": MathJax fetches its fonts lazily, so on a busy machine the network may not be
+    # quiet for long; wait for exactly what the checks need instead.
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=30_000)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     return page, errors
 
 
