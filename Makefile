@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean bench
+.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean bench test-oldest mutation
 
 help:
 	@echo "make book     build the HTML book strictly into _build/html (creates .venv if missing)"
@@ -15,6 +15,8 @@ help:
 	@echo "make execute  re-execute every notebook in place (after editing one)"
 	@echo "make lint     ruff over the package, tests, tools and notebooks"
 	@echo "make bench    time the loss and gradient (a few minutes); writes benchmarks/results/gradient_speed.json"
+	@echo "make test-oldest  unit tests and strict nbval with the oldest supported NumPy, in .venv-oldest"
+	@echo "make mutation     mutation testing of the numerical core with mutmut, in .venv-dev (about 25 minutes)"
 
 venv: $(STAMP)
 
@@ -54,6 +56,38 @@ lint: venv
 # Timings for the chapter "What a gradient costs" (book/13-cost.ipynb reads the JSON; re-execute it after).
 bench: venv
 	$(BIN)/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
+
+# The oldest NumPy that pyproject.toml allows: requirements.txt with the pins of requirements-oldest.txt
+# in place of the same packages, in .venv-oldest; then the unit tests and strict nbval.
+OLDEST := .venv-oldest
+$(OLDEST)/.installed: requirements.txt requirements-oldest.txt pyproject.toml
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	grep -v -i -E "^($$(grep -o -E '^[A-Za-z0-9_.-]+==' requirements-oldest.txt | tr -d = | paste -sd '|'))==" \
+		requirements.txt > $(OLDEST)/requirements.txt
+	grep -E '^[A-Za-z0-9_.-]+==' requirements-oldest.txt >> $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install -q --upgrade pip
+	$(OLDEST)/bin/python -m pip install -q -r $(OLDEST)/requirements.txt
+	touch $@
+
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -c "import numpy; print('NumPy', numpy.__version__)"
+	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider -m "not browser"
+	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider $(NBVAL) book
+
+# Mutation testing (not part of CI): mutmut with the [tool.mutmut] settings of pyproject.toml, in
+# .venv-dev, where matgrad is not installed, so that the tests import the mutants. See docs/DEVELOPERS.md.
+DEV := .venv-dev
+$(DEV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(DEV)/bin/python || $(PYTHON) -m venv $(DEV)
+	grep -v '^-e' requirements.txt > $(DEV)/requirements.txt
+	$(DEV)/bin/python -m pip install -q --upgrade pip
+	$(DEV)/bin/python -m pip install -q -r $(DEV)/requirements.txt -r requirements-dev.txt
+	touch $@
+
+mutation: $(DEV)/.installed
+	rm -rf mutants
+	$(DEV)/bin/mutmut run --max-children 2
+	$(DEV)/bin/mutmut results
 
 clean: clean-book
 	rm -rf $(VENV) .venv-cff .pytest_cache .hypothesis

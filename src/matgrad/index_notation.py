@@ -178,8 +178,8 @@ def residual_derivative_tensor(X: ArrayLike, k: int, *, check_finite: bool = Tru
     Examples
     --------
     >>> T = residual_derivative_tensor([[1.0, 2.0]], 2)
-    >>> T.shape, T[0, 1, 1, 1], T[0, 1, 1, 0]
-    ((1, 2, 2, 2), np.float64(2.0), np.float64(0.0))
+    >>> T.shape, float(T[0, 1, 1, 1]), float(T[0, 1, 1, 0])
+    ((1, 2, 2, 2), 2.0, 0.0)
     """
     X = as_numeric_array("X", X, check_finite=check_finite)
     if X.ndim != 2:
