@@ -342,3 +342,20 @@ def test_minibatch_rejects_bad_indices(data):
         minibatch_gradient(W, X, Y, np.array([0.5]))
     with pytest.raises(ValueError, match="batch_size"):
         stochastic_gradient_descent(X, Y, batch_size=121)
+
+
+@pytest.mark.filterwarnings("error")  # no RuntimeWarning: the overflow is the verdict
+@pytest.mark.parametrize("gram", [False, True])
+def test_overflowing_targets_diverge_at_step_zero_without_warnings(gram):
+    """||Y||^2 beyond float64: both paths report divergence at step 0 (the Gram path used to warn on X^T Y)."""
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    result = gradient_descent(X, np.full(10, 1e155), gram=gram)
+    assert result.diverged and result.n_iter == 0
+    assert result.message.startswith("diverged after 0 steps: the loss or the gradient overflowed")
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("gram", [False, True])
+def test_default_step_of_an_overflowing_lipschitz_constant_is_refused_on_both_paths(gram):
+    with pytest.raises(ValueError, match=r"Lipschitz constant .* of X with shape \(4, 2\) overflows float64"):
+        gradient_descent(np.full((4, 2), 1e160), np.ones(4), gram=gram)

@@ -154,8 +154,7 @@ def overflowing_product():
     return np.array([[1e150]]), np.array([1e160]), np.array([1e160])
 
 
-# the overflow of ||Y||_F^2 or X^T Y while the Gram matrices are formed warns (outside the descent itself)
-@pytest.mark.filterwarnings("ignore:overflow encountered in:RuntimeWarning")
+@pytest.mark.filterwarnings("error")  # the overflow is reported as divergence, not as a RuntimeWarning
 @pytest.mark.parametrize("problem", [overflowing_loss, overflowing_gradient_norm, overflowing_product])
 def test_a_start_that_overflows_diverges_at_once(problem):
     """A loss or gradient that is not finite at W_0 stops as diverged after 0 steps, with that reason."""

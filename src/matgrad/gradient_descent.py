@@ -111,17 +111,21 @@ def _positive_number(name: str, value: object) -> float:
     return value
 
 
+def _default_step(L: float, shape: tuple[int, ...]) -> float:
+    """``1/L``, or a clear error when ``L`` is 0 or not finite (overflow of sigma_max(X)^2 or of X^T X)."""
+    if L <= 0.0:
+        raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
+    if not math.isfinite(L):
+        raise ValueError(
+            f"the Lipschitz constant (2/N) sigma_max(X)^2 of X with shape {shape} overflows float64, so the "
+            "default step 1/L would be 0: rescale X (and Y), or pass step"
+        )
+    return 1.0 / L
+
+
 def _step_or_default(step: float | None, X: np.ndarray) -> float:
     if step is None:
-        L = lipschitz_constant(X)
-        if L == 0.0:
-            raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
-        if not math.isfinite(L):
-            raise ValueError(
-                f"the Lipschitz constant (2/N) sigma_max(X)^2 of X with shape {X.shape} overflows float64, so the "
-                "default step 1/L would be 0: rescale X (and Y), or pass step"
-            )
-        return 1.0 / L
+        return _default_step(lipschitz_constant(X), X.shape)
     return _positive_number("step", step)
 
 
@@ -514,7 +518,12 @@ def gradient_descent(
         :func:`gram_gradient` in ``O(d^2 k)`` flops (in blocks of up to 64 steps,
         each block one pair of matrix products; the iterates agree with single
         steps to rounding). The loss history is then computed by :func:`gram_loss`
-        and is inaccurate near a small residual.
+        and is inaccurate near a small residual. Every decision to stop is taken on a
+        gradient computed directly from an iterate; with ``tol`` below the rounding level of
+        the gradient (about ``1e-15``), the norms recorded inside a block can fall below the
+        threshold while the directly computed ones do not, so this path may then stop later
+        than single steps, or not at all. An overflow of ``X^T X``, ``X^T Y`` or ``||Y||^2`` is
+        reported as divergence at step 0, as single steps report it.
     keep_path : bool, default False
         Also return every iterate (``result.path``), e.g. to draw the path.
 
@@ -543,13 +552,13 @@ def gradient_descent(
     W = _initial_weights(W0, X, Y)
     N = X.shape[0]
     if gram:
-        XtX, XtY, YtY = _gram_matrices(X, Y)
         # lambda_max of the Gram matrix is as accurate as sigma_max(X)^2 (only lambda_min suffers from
-        # squaring the condition number), and it saves the SVD of the large X
-        L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N
-        if step is None and L <= 0.0:
-            raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
-        eta = 1.0 / L if step is None else _positive_number("step", step)
+        # squaring the condition number), and it saves the SVD of the large X. An overflow here (huge X or Y)
+        # is reported by _gram_descent as divergence at step 0, as the plain path does, not as a RuntimeWarning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            XtX, XtY, YtY = _gram_matrices(X, Y)
+            L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N
+        eta = _default_step(L, X.shape) if step is None else _positive_number("step", step)
     else:
         eta = _step_or_default(step, X)
     max_iter = positive_int("max_iter", max_iter)
