@@ -359,3 +359,20 @@ def test_overflowing_targets_diverge_at_step_zero_without_warnings(gram):
 def test_default_step_of_an_overflowing_lipschitz_constant_is_refused_on_both_paths(gram):
     with pytest.raises(ValueError, match=r"Lipschitz constant .* of X with shape \(4, 2\) overflows float64"):
         gradient_descent(np.full((4, 2), 1e160), np.ones(4), gram=gram)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("gram", [False, True])
+def test_gram_matrix_of_inf_minus_inf_diverges_at_step_zero_without_warnings(gram):
+    """(X^T X)_12 = (+inf) + (-inf): the NaN is reported as divergence, not as an 'invalid value' warning.
+
+    2000 rows, so that the BLAS sums the overflowing products in separate blocks (within one block an FMA
+    kernel keeps adding finite products to +inf and never forms inf - inf).
+    """
+    X = np.vstack([np.tile([1e160, 1e160], (1000, 1)), np.tile([1e160, -1e160], (1000, 1))])
+    Y = np.ones(2000)
+    result = gradient_descent(X, Y, step=1e-300, gram=gram)
+    assert result.diverged and result.n_iter == 0
+    assert result.message.startswith("diverged after 0 steps: the loss or the gradient overflowed")
+    with pytest.raises(ValueError, match="overflows float64"):
+        gradient_descent(X, Y, gram=gram)
