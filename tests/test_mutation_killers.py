@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from recording import recorded, steps_of
 
 import matgrad
 from matgrad import least_squares as ls
@@ -343,15 +344,6 @@ def test_lipschitz_and_strong_convexity_are_squares_of_singular_values():
 # ---------------------------------------------------------------------------------------------------
 
 
-def recorded(f):
-    points = []
-
-    def wrapped(x):
-        points.append(np.array(x, copy=True))
-        return f(x)
-
-    return wrapped, points
-
 
 @pytest.mark.parametrize("method", ["forward", "central", "richardson"])
 def test_differences_step_forward_by_the_default_step(method):
@@ -401,16 +393,6 @@ def test_directional_difference_step_and_value(method):
 # the gradient checker: its error estimate is the documented rounding model
 # ---------------------------------------------------------------------------------------------------
 
-
-def steps_of(points, x):
-    """The steps h_i of a full check, read off the points where f was evaluated (one nonzero entry each)."""
-    moved = [(p - x).real if np.iscomplexobj(p) else p - x for p in points[1:]]
-    steps = np.zeros(x.size)
-    for m in moved:
-        i = int(np.flatnonzero(m)[0]) if np.any(m) else None
-        if i is not None and m[i] > 0 and steps[i] == 0:
-            steps[i] = m[i]
-    return steps
 
 
 def imaginary_steps_of(points, x):

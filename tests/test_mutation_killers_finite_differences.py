@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
+from recording import recorded, steps_of
 
 import matgrad
 
@@ -29,26 +30,6 @@ TINY32 = float(np.finfo(np.float32).tiny)
 EXPONENT = {"forward": 1 / 2, "central": 1 / 3, "richardson": 1 / 5}
 
 
-def recorded(f):
-    points = []
-
-    def wrapped(x):
-        points.append(np.array(x, copy=True))
-        return f(x)
-
-    return wrapped, points
-
-
-def steps_of(points, x):
-    """The steps h_i of a full check, read off the points where f was evaluated (one moved entry each)."""
-    steps = np.zeros(x.size)
-    for p in points[1:]:
-        m = p - x
-        if np.any(m):
-            i = int(np.flatnonzero(m)[0])
-            if m[i] > 0 and steps[i] == 0:
-                steps[i] = m[i]
-    return steps
 
 
 def norm(a):
