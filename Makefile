@@ -53,9 +53,17 @@ cite-check:
 lint: venv
 	$(BIN)/ruff check src tests tools book
 
-# Timings for the chapter "What a gradient costs" (book/13-cost.ipynb reads the JSON; re-execute it after).
-bench: venv
-	$(BIN)/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
+# Timings for the chapter "What a gradient costs" (book/13-cost.ipynb reads the JSON; re-execute it after),
+# in .venv-bench: the NumPy pinned in requirements.txt plus requirements-bench.txt. Run it on a quiet machine.
+BENCH := .venv-bench
+$(BENCH)/.installed: requirements.txt requirements-bench.txt pyproject.toml
+	test -x $(BENCH)/bin/python || $(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install -q --upgrade pip
+	$(BENCH)/bin/python -m pip install -q -r requirements-bench.txt $$(grep -E '^numpy==' requirements.txt)
+	touch $@
+
+bench: $(BENCH)/.installed
+	$(BENCH)/bin/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
 
 # The oldest NumPy that pyproject.toml allows: requirements.txt with the pins of requirements-oldest.txt
 # in place of the same packages, in .venv-oldest; then the unit tests and strict nbval.

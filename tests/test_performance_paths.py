@@ -599,7 +599,11 @@ def test_benchmark_quick_run_writes_the_expected_json(tmp_path):
     for row in data["floors"]:
         assert set(row["ratios"]) >= {"loss_and_grad / two GEMMs", "grad_W / two GEMMs", "loss / one GEMM"}
         assert all(r["min"] > 0 for r in row["ratios"].values())
+        assert set(row["met"]) == {"loss_and_grad / two GEMMs", "grad_W / two GEMMs", "loss / one GEMM"}
+        assert "bare NumPy loss / one GEMM" in row["ratios"]
     assert data["gram_step"]["same_solution"]["relative_difference"] < 1e-10
     assert data["finite_differences"]["entries"] == 8
     assert len(data["scaling"]["vs_N"]["seconds"]["grad_W"]) == len(data["scaling"]["vs_N"]["N"])
     assert set(data["autodiff"]) == {"torch", "jax", "autograd"}
+    W, X, Y = module.problem(300, 7, 3, seed=1)  # the comparison computes the same loss
+    assert module.bare_loss(W, X, Y) == pytest.approx(loss(W, X, Y), rel=1e-13, abs=0)
