@@ -213,3 +213,17 @@ def test_add_intercept_column_checks_its_input():
     with pytest.raises(ValueError, match="2-D"):
         add_intercept_column(np.ones(3))
     assert add_intercept_column([[1, 2]]).tolist() == [[1.0, 2.0, 1.0]]
+
+
+@pytest.mark.parametrize("lam", [1e-3, 1.0, 1e6, 1e16, 1e30, 1e60])
+@pytest.mark.parametrize("vector", [False, True])
+def test_ridge_solution_is_accurate_for_any_lambda(lam, vector):
+    """Large lambda: the stacked least-squares problem would drown X in the rounding of sqrt(N lam) I
+    (relative error eps sqrt(N lam) / ||X||, and W = 0 from lam ~ 1e60); the result must stay accurate."""
+    rng = np.random.default_rng(99)
+    X = rng.standard_normal((12, 4))
+    Y = rng.standard_normal(12) if vector else rng.standard_normal((12, 2))
+    W = ridge_solution(X, Y, lam)
+    expected = np.linalg.solve(X.T @ X + 12 * lam * np.eye(4), X.T @ Y)  # condition number <= 1 + 1e3 here
+    assert W.shape == expected.shape
+    assert np.linalg.norm(W - expected) <= 1e-12 * np.linalg.norm(expected)

@@ -315,3 +315,21 @@ def test_complex_step_pitfalls_are_silent_for_vdot_and_inner_abs():
     g = numerical_gradient(lambda v: np.sum(v**2 * np.abs(v)), x, method="complex")
     np.testing.assert_allclose(g, 2 * x * np.abs(x), rtol=1e-12)
     assert rel_err(numerical_gradient(lambda v: np.sum(v**2 * np.abs(v)), x), 3 * x * np.abs(x)) < 1e-9
+
+
+def test_a_non_finite_x_is_refused_without_pointing_to_a_missing_option():
+    """numerical_gradient has no check_finite keyword, so its message must not suggest one."""
+    with pytest.raises(ValueError, match="x contains 1 non-finite value") as info:
+        numerical_gradient(lambda x: float(np.sum(x)), [np.nan, 1.0])
+    assert "check_finite" not in str(info.value)
+    with pytest.raises(ValueError) as info:
+        matgrad.check_gradient(lambda x: float(np.sum(x)), np.ones_like, [1.0, np.inf])
+    assert "check_finite" not in str(info.value)
+    with pytest.raises(ValueError, match="Pass check_finite=False"):  # where the option exists, it is named
+        matgrad.loss(np.ones(2), [[1.0, np.nan]], [1.0])
+
+
+@pytest.mark.parametrize("h", [True, np.bool_(True), np.array([True, True])])
+def test_a_boolean_step_is_a_type_error(h):
+    with pytest.raises(TypeError, match="not a boolean"):
+        numerical_gradient(lambda x: float(np.sum(x)), [1.0, 2.0], h=h)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -367,12 +368,75 @@ def test_gram_matrix_of_inf_minus_inf_diverges_at_step_zero_without_warnings(gra
     """(X^T X)_12 = (+inf) + (-inf): the NaN is reported as divergence, not as an 'invalid value' warning.
 
     2000 rows, so that the BLAS sums the overflowing products in separate blocks (within one block an FMA
-    kernel keeps adding finite products to +inf and never forms inf - inf).
+    kernel keeps adding finite products to +inf and never forms inf - inf). The plain path never forms
+    X^T X: its first gradient, (2e160, 0), is finite with a finite norm, and the step 1e-300, far above
+    2/L, makes the second one 1e20 times larger.
     """
     X = np.vstack([np.tile([1e160, 1e160], (1000, 1)), np.tile([1e160, -1e160], (1000, 1))])
     Y = np.ones(2000)
     result = gradient_descent(X, Y, step=1e-300, gram=gram)
-    assert result.diverged and result.n_iter == 0
-    assert result.message.startswith("diverged after 0 steps: the loss or the gradient overflowed")
+    if gram:
+        assert result.diverged and result.n_iter == 0
+        assert result.message.startswith("diverged after 0 steps: the loss or the gradient overflowed")
+    else:
+        assert result.diverged and result.n_iter == 1
+        assert result.grad_norm_history[0] == pytest.approx(2e160, rel=1e-12)
+        assert result.message.startswith("diverged after 1 steps: the gradient norm grew beyond 1e+12 times")
+    assert "(step 1e-300; the Lipschitz constant L overflows float64;" in result.message
     with pytest.raises(ValueError, match="overflows float64"):
         gradient_descent(X, Y, gram=gram)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("gram", [False, True])
+def test_an_overflowing_gram_matrix_is_reported_not_a_lapack_error(gram):
+    """X of size 1e200: X^T X is +inf (no NaN), and LAPACK's eigvalsh would not converge on it.
+
+    The default step is refused with the Lipschitz-constant error; a given step runs and reports divergence,
+    and neither the message nor the repr speaks of a step of 'inf/L' or 'nan/L'.
+    """
+    X = 1e200 * np.random.default_rng(0).standard_normal((20, 3))
+    Y = np.ones((20, 2))
+    with pytest.raises(ValueError, match=r"Lipschitz constant .* of X with shape \(20, 3\) overflows float64"):
+        gradient_descent(X, Y, gram=gram)
+    result = gradient_descent(X, Y, step=1e-300, gram=gram)
+    assert result.diverged and result.n_iter <= 1 and result.lipschitz == math.inf
+    assert "(step 1e-300; the Lipschitz constant L overflows float64;" in result.message
+    text = repr(result)
+    assert "step=1e-300, gram=" in text and "/L" not in text
+
+
+@pytest.mark.parametrize("tol", ["1e-3", None, [1e-3]])
+def test_a_non_numeric_tol_is_a_type_error(tol):
+    with pytest.raises(TypeError, match="tol must be a real number"):
+        gradient_descent(np.eye(3), np.ones(3), tol=tol)
+
+
+@pytest.mark.parametrize("gram", [False, True])
+@pytest.mark.parametrize("scale", [1e-200, 1e-155])
+def test_the_default_step_of_a_tiny_nonzero_X_is_refused_as_underflow(gram, scale):
+    """sigma_max(X)^2 underflows to 0 (1e-200) or to a subnormal whose inverse overflows (1e-155).
+
+    X is not zero, so the message must not say so, and the step must never be infinite.
+    """
+    X = scale * np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.raises(ValueError, match=r"Lipschitz constant .* underflows float64.*pass step") as info:
+        gradient_descent(X, np.ones(10), gram=gram)
+    assert "X is zero" not in str(info.value)
+    with pytest.raises(ValueError, match="X is zero"):
+        gradient_descent(np.zeros((10, 3)), np.ones(10), gram=gram)
+
+
+def test_the_gram_path_on_float32_data_takes_the_steps_of_the_plain_path():
+    """X^T X and X^T Y are accumulated in float64, as the plain path's products with the float64 W are."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 3)).astype(np.float32)
+    Y = rng.standard_normal((40, 2)).astype(np.float32)
+    plain = gradient_descent(X, Y)
+    gram = gradient_descent(X, Y, gram=True)
+    assert plain.converged and gram.converged and gram.n_iter == plain.n_iter
+    np.testing.assert_allclose(gram.W, plain.W, rtol=1e-12, atol=1e-14)
+    true_norm = np.linalg.norm(matgrad.grad_W(gram.W, X.astype(np.float64), Y.astype(np.float64)))
+    assert gram.grad_norm_history[-1] == pytest.approx(true_norm, rel=1e-6, abs=1e-15)
+    XtX, XtY, _ = matgrad.gram_matrices(X, Y)
+    assert XtX.dtype == XtY.dtype == np.float64

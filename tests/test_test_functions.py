@@ -93,7 +93,19 @@ def test_complex_input_gives_complex_output():
     assert isinstance(log_det(A + 1e-3j * np.eye(3)), complex)
     assert isinstance(trace_inverse(A + 1e-3j), complex)
     assert isinstance(softplus_loss(W + 1e-3j, X), complex)
-    assert isinstance(log_det(A + 0j), float)  # no imaginary part, a plain float
+    # complex input with imaginary part 0 still gives a complex value, as matgrad.loss does: the complex
+    # step reads Im f(x + ih) / h, and a zero gradient entry makes that imaginary part exactly 0
+    value = log_det(A + 0j)
+    assert isinstance(value, complex) and value.imag == 0 and value.real == pytest.approx(log_det(A), rel=1e-14)
+    assert isinstance(log_det(A), float) and isinstance(softplus_loss(W, X), float)
+
+
+@pytest.mark.parametrize("point", [np.eye(2), np.diag([2.0, 3.0]), np.array([[2.0, 1.0], [0.0, 3.0]])])
+def test_the_complex_step_works_where_a_gradient_entry_is_zero(point):
+    """At the identity, a diagonal or a triangular matrix some entries of the gradient are exactly 0."""
+    for f, grad in ((log_det, log_det_grad), (trace_inverse, trace_inverse_grad)):
+        assert np.any(grad(point) == 0)
+        np.testing.assert_allclose(numerical_gradient(f, point, method="complex"), grad(point), rtol=1e-14, atol=0)
 
 
 def test_softplus_is_stable_for_large_arguments():

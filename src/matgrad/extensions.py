@@ -13,7 +13,8 @@ Frobenius inner product ``G : dW`` and read off the gradient ``G``. With
 Every function takes the same inputs as the core API (:func:`matgrad.loss`) and
 applies the same checks: integer input is promoted to float, non-numeric input
 raises :class:`TypeError`, non-finite input and shape mismatches raise
-:class:`ValueError` (``check_finite=False`` skips the finiteness check). The
+:class:`ValueError` (the losses and gradients take ``check_finite=False`` to skip
+the finiteness check). The
 losses are written as plain arithmetic (no ``abs``, ``conj`` or ``norm``), so they
 also accept complex ``W`` for the complex-step method.
 """
@@ -145,7 +146,9 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     Setting the gradient to zero gives ``(X^T X + N lam I) W = X^T Y``. It is
     solved without forming ``X^T X``, as the ordinary least-squares problem with
     the stacked data ``[X; sqrt(N lam) I]`` and targets ``[Y; 0]``, whose normal
-    equations are exactly these.
+    equations are exactly these. When ``N lam >= ||X||_F^2``, the rounding of that
+    large block would drown ``X``; but then ``X^T X + N lam I`` has condition number
+    at most 2, and these equations, scaled by ``1 / (N lam)``, are solved directly.
 
     Parameters
     ----------
@@ -159,8 +162,8 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     numpy.ndarray
         ``W`` of shape ``(d, k)`` or ``(d,)``.
     """
-    X = as_numeric_array("X", X)
-    Y = as_numeric_array("Y", Y)
+    X = as_numeric_array("X", X, opt_out="")
+    Y = as_numeric_array("Y", Y, opt_out="")
     for name, arr in (("X", X), ("Y", Y)):
         if arr.dtype.kind == "c":  # lstsq would minimise the Hermitian norm, not the book's loss
             raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}")
@@ -171,6 +174,13 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     check_regression_shapes(np.zeros((X.shape[1],) + Y.shape[1:]), X, Y)
     lam = _regularisation(lam)
     N, d = X.shape
+    if lam > 0:
+        c = 1.0 / (math.sqrt(N) * math.sqrt(lam))  # 1 / sqrt(N lam), without overflow of N lam
+        Xs = c * X
+        if math.isfinite(c) and float(np.vdot(Xs, Xs)) <= 1.0:  # N lam >= ||X||_F^2 >= sigma_max(X)^2
+            A = Xs.T @ Xs
+            A[np.diag_indices(d)] += 1.0  # X^T X / (N lam) + I: eigenvalues in [1, 2]
+            return np.linalg.solve(A, Xs.T @ (c * Y))
     X_aug = np.vstack([X, (math.sqrt(N) * math.sqrt(lam)) * np.eye(d)])  # sqrt(N lam) without overflow of N lam
     Y_aug = np.concatenate([Y, np.zeros((d,) + Y.shape[1:])])
     return np.linalg.lstsq(X_aug, Y_aug, rcond=None)[0]
@@ -236,7 +246,7 @@ def add_intercept_column(X: ArrayLike) -> np.ndarray:
     With ``X1 = [X, 1]`` and ``W1 = [W; b^T]``, ``X1 W1 = X W + 1 b^T``: an intercept
     is an extra weight row acting on a constant feature.
     """
-    X = as_numeric_array("X", X)
+    X = as_numeric_array("X", X, opt_out="")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array of shape (N, d), but it has shape {X.shape}")
     return np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])

@@ -201,7 +201,9 @@ def _steps(
     if h is None:
         steps = default_step(x, method, eps=eps)
     else:
-        steps = as_numeric_array("h", h)
+        if isinstance(h, (bool, np.bool_)) or np.asarray(h).dtype.kind == "b":
+            raise TypeError(f"h must be a positive number or array of steps, not a boolean: {h!r}")
+        steps = as_numeric_array("h", h, opt_out="")
         if steps.dtype.kind == "c" or np.any(steps <= 0):
             raise ValueError(f"h must be positive and real, got {h!r}")
         try:
@@ -370,7 +372,7 @@ def _slope_adapting_step(
 
 def _as_real_point(x: ArrayLike) -> tuple[np.ndarray, str]:
     """Convert the evaluation point to float64; return a note if its precision was raised."""
-    arr = as_numeric_array("x", x)
+    arr = as_numeric_array("x", x, opt_out="")
     if arr.dtype.kind == "c":
         raise ValueError("x must be real: finite differences here differentiate real functions of real input")
     note = ""
@@ -490,7 +492,7 @@ def directional_difference(
     _check_callable(f)
     _check_method(method)
     point, _ = _as_real_point(x)
-    v = as_numeric_array("direction", direction)
+    v = as_numeric_array("direction", direction, opt_out="")
     if v.dtype.kind == "c":
         raise ValueError("direction must be real")
     if v.shape != point.shape:

@@ -66,7 +66,7 @@ DIVERGENCE_FACTOR = 1e12
 
 
 def _real_array(name: str, value: ArrayLike) -> np.ndarray:
-    arr = as_numeric_array(name, value)
+    arr = as_numeric_array(name, value, opt_out="")
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}")
     return arr
@@ -111,10 +111,17 @@ def _positive_number(name: str, value: object) -> float:
     return value
 
 
-def _default_step(L: float, shape: tuple[int, ...]) -> float:
-    """``1/L``, or a clear error when ``L`` is 0 or not finite (overflow of sigma_max(X)^2 or of X^T X)."""
-    if L <= 0.0:
+def _default_step(L: float, X: np.ndarray) -> float:
+    """``1/L``, or a clear error when ``L`` is 0 or not finite (overflow of sigma_max(X)^2 or of X^T X), or so
+    small that ``1/L`` overflows (underflow of sigma_max(X)^2 for a tiny but non-zero X)."""
+    shape = X.shape
+    if L <= 0.0 and not np.any(X):
         raise ValueError("X is zero, so the Lipschitz constant is 0 and the default step 1/L is undefined")
+    if L <= 0.0 or not math.isfinite(1.0 / L):
+        raise ValueError(
+            f"the Lipschitz constant (2/N) sigma_max(X)^2 of X with shape {shape} underflows float64 ({L:.3g}), "
+            "so the default step 1/L would overflow: rescale X (and Y), or pass step"
+        )
     if not math.isfinite(L):
         raise ValueError(
             f"the Lipschitz constant (2/N) sigma_max(X)^2 of X with shape {shape} overflows float64, so the "
@@ -125,13 +132,32 @@ def _default_step(L: float, shape: tuple[int, ...]) -> float:
 
 def _step_or_default(step: float | None, X: np.ndarray) -> float:
     if step is None:
-        return _default_step(lipschitz_constant(X), X.shape)
+        return _default_step(lipschitz_constant(X), X)
     return _positive_number("step", step)
 
 
 def _frobenius(A: np.ndarray) -> float:
+    """``||A||_F`` without spurious underflow or overflow: inf if an entry is infinite, NaN if one is NaN.
+
+    The sum of squares is one dot product; only when it underflows (entries below about 1e-154) or
+    overflows (above about 1e154) are the entries first scaled by the largest magnitude, so that a tiny
+    non-zero gradient never has norm 0 and a large finite one never has norm inf.
+    """
     flat = A.reshape(-1)
-    return math.sqrt(float(np.dot(flat, flat)))
+    squares = float(np.dot(flat, flat))
+    if _SQUARES_SAFE_MIN <= squares < math.inf:
+        return math.sqrt(squares)
+    largest = float(np.max(np.abs(flat))) if flat.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):  # zero, or an infinite or NaN entry
+        return largest
+    scaled = flat / largest
+    return largest * math.sqrt(float(np.dot(scaled, scaled)))
+
+
+#: Below this a sum of squares may have lost digits to underflow (about 2^-900, far above the subnormals)...
+_SQUARES_SAFE_MIN = 2.0**-900
+#: ... and a norm below this may have (its square root).
+_NORM_SAFE_MIN = 2.0**-450
 
 
 # ---------------------------------------------------------------------------
@@ -291,7 +317,10 @@ def gram_matrices(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray, f
 
 
 def _gram_matrices(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    return X.T @ X, X.T @ Y, _frobenius(Y) ** 2
+    X = X.astype(np.float64, copy=False)  # float32 data: accumulate in float64, as the plain path does
+    Y = Y.astype(np.float64, copy=False)
+    flat = Y.reshape(-1)
+    return X.T @ X, X.T @ Y, float(np.dot(flat, flat))
 
 
 def _check_gram(W: ArrayLike, XtX: ArrayLike, XtY: ArrayLike, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -463,9 +492,13 @@ class DescentResult:
     def __repr__(self) -> str:
         return (
             f"DescentResult(n_iter={self.n_iter}, converged={self.converged}, diverged={self.diverged}, "
-            f"step={self.step:.3g} (= {self.step * self.lipschitz:.3g}/L), gram={self.gram}, "
+            f"step={self.step:.3g}{_in_units_of_1_over_L(self.step, self.lipschitz)}, gram={self.gram}, "
             f"final loss {self.loss_history[-1]:.3e}, final gradient norm {self.grad_norm_history[-1]:.3e})"
         )
+
+
+def _in_units_of_1_over_L(step: float, L: float) -> str:
+    return f" (= {step * L:.3g}/L)" if math.isfinite(L) else ""
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -522,8 +555,10 @@ def gradient_descent(
         gradient computed directly from an iterate; with ``tol`` below the rounding level of
         the gradient (about ``1e-15``), the norms recorded inside a block can fall below the
         threshold while the directly computed ones do not, so this path may then stop later
-        than single steps, or not at all. An overflow of ``X^T X``, ``X^T Y`` or ``||Y||^2`` is
-        reported as divergence at step 0, as single steps report it.
+        than single steps, or not at all. ``X^T X`` and ``X^T Y`` are formed in float64, also for
+        float32 data (as the plain path computes its gradients). An overflow of ``X^T X``, ``X^T Y``
+        or ``||Y||^2`` (entries of ``X`` or ``Y`` near 1e154) is reported as divergence at step 0; the
+        plain path, which never forms them, may still converge there.
     keep_path : bool, default False
         Also return every iterate (``result.path``), e.g. to draw the path.
 
@@ -557,12 +592,15 @@ def gradient_descent(
         # is reported by _gram_descent as divergence at step 0, as the plain path does, not as a RuntimeWarning.
         with np.errstate(over="ignore", invalid="ignore"):
             XtX, XtY, YtY = _gram_matrices(X, Y)
-            L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N
-        eta = _default_step(L, X.shape) if step is None else _positive_number("step", step)
+            # X is finite, so a non-finite X^T X has overflowed: then so has L (and LAPACK would not converge)
+            L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N if np.isfinite(XtX).all() else math.inf
+        eta = _default_step(L, X) if step is None else _positive_number("step", step)
     else:
         eta = _step_or_default(step, X)
     max_iter = positive_int("max_iter", max_iter)
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (tol >= 0 and math.isfinite(tol)):
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a real number, got {tol!r}")
+    if not (tol >= 0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol!r}")
     if gram:
         return _gram_descent(W, XtX, XtY, YtY, N, eta, L, max_iter, float(tol), keep_path)
@@ -595,12 +633,7 @@ def gradient_descent(
                 threshold = tol * max(1.0, g0)
             if not (math.isfinite(value) and math.isfinite(g)) or g > DIVERGENCE_FACTOR * g0:
                 diverged = True
-                what = (
-                    f"the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its initial value"
-                    if math.isfinite(value) and math.isfinite(g)
-                    else "the loss or the gradient overflowed"
-                )
-                message = f"diverged after {t} steps: {what} (step {eta * L:.3g}/L; steps above 2/L diverge)"
+                message = _diverged_message(t, math.isfinite(value) and math.isfinite(g), eta, L)
                 break
             if g <= threshold:
                 converged = True
@@ -612,6 +645,45 @@ def gradient_descent(
             t += 1
             if path is not None:
                 path.append(W)
+    return _result(W, losses, grad_norms, t, converged, diverged, eta, L, False, message, path)
+
+
+#: The Gram path takes its steps in blocks of at most this many (see :func:`_gram_descent`) ...
+_GRAM_BLOCK_STEPS = 64
+#: ... when ``d`` is at most this; for larger ``d`` a step costs more than its Python overhead anyway.
+_GRAM_BLOCK_MAX_D = 64
+
+
+def _step_in_units(eta: float, L: float) -> str:
+    """The step as a multiple of ``1/L``, e.g. ``"1/L"`` or ``"2.5/L"``; in absolute terms if ``L`` overflowed."""
+    if math.isfinite(L):
+        return f"{eta * L:.3g}/L"
+    return f"{eta:.3g}; the Lipschitz constant L overflows float64"
+
+
+def _diverged_message(t: int, finite: bool, eta: float, L: float) -> str:
+    what = (
+        f"the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its initial value"
+        if finite
+        else "the loss or the gradient overflowed"
+    )
+    return f"diverged after {t} steps: {what} (step {_step_in_units(eta, L)}; steps above 2/L diverge)"
+
+
+def _result(
+    W: np.ndarray,
+    losses: np.ndarray,
+    grad_norms: np.ndarray,
+    t: int,
+    converged: bool,
+    diverged: bool,
+    eta: float,
+    L: float,
+    gram: bool,
+    message: str,
+    path: list[np.ndarray] | None,
+) -> DescentResult:
+    """The :class:`DescentResult` of both paths: histories cut to ``t + 1`` entries, arrays read-only."""
     return DescentResult(
         W=W,
         loss_history=_frozen(losses[: t + 1]),
@@ -621,25 +693,10 @@ def gradient_descent(
         diverged=diverged,
         step=eta,
         lipschitz=L,
-        gram=bool(gram),
+        gram=gram,
         message=message,
         path=None if path is None else _frozen(np.stack(path)),
     )
-
-
-#: The Gram path takes its steps in blocks of at most this many (see :func:`_gram_descent`) ...
-_GRAM_BLOCK_STEPS = 64
-#: ... when ``d`` is at most this; for larger ``d`` a step costs more than its Python overhead anyway.
-_GRAM_BLOCK_MAX_D = 64
-
-
-def _diverged_message(t: int, finite: bool, eta: float, L: float) -> str:
-    what = (
-        f"the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its initial value"
-        if finite
-        else "the loss or the gradient overflowed"
-    )
-    return f"diverged after {t} steps: {what} (step {eta * L:.3g}/L; steps above 2/L diverge)"
 
 
 def _gram_descent(
@@ -742,12 +799,16 @@ def _gram_descent(
                 norms = np.sqrt(np.einsum("cja,cja->j", later, later))
                 block_losses = change_rows[: n - 1] @ (G @ G.T).reshape(-1)
                 block_losses += value
+                smallest = norms.min()
                 quiet = (  # the common case, decided by three reductions (NaN fails every comparison)
                     math.isfinite(block_losses.sum())
                     and norms.max() <= DIVERGENCE_FACTOR * g0
-                    and (not watch_convergence or norms.min() > threshold)
+                    and smallest >= _NORM_SAFE_MIN  # no norm lost to underflow of its squares
+                    and (not watch_convergence or smallest > threshold)
                 )
                 if not quiet:
+                    for j in np.flatnonzero(~(norms >= _NORM_SAFE_MIN) | ~(norms < math.inf)):
+                        norms[j] = _frobenius(later[:, j])  # under- or overflow of the squares (or inf, NaN)
                     norms[~np.isfinite(norms)] = math.inf
                     stop = ~np.isfinite(block_losses) | (norms > DIVERGENCE_FACTOR * g0)
                     if watch_convergence:
@@ -767,20 +828,8 @@ def _gram_descent(
                 W = W - eta * (sums[m - 1] @ G)
             t += m
     if path is not None:
-        path = np.concatenate(path)
-    return DescentResult(
-        W=W.reshape(shape),
-        loss_history=_frozen(losses[: t + 1]),
-        grad_norm_history=_frozen(grad_norms[: t + 1]),
-        n_iter=t,
-        converged=converged,
-        diverged=diverged,
-        step=eta,
-        lipschitz=L,
-        gram=True,
-        message=message,
-        path=None if path is None else _frozen(path.reshape((t + 1,) + shape)),
-    )
+        path = list(np.concatenate(path).reshape((t + 1,) + shape))
+    return _result(W.reshape(shape), losses, grad_norms, t, converged, diverged, eta, L, True, message, path)
 
 
 # ---------------------------------------------------------------------------
@@ -863,7 +912,8 @@ class StochasticDescentResult:
     step : float
         Step size.
     batch_size : int
-        Rows per batch (the last batch of an epoch may be smaller by one row or more).
+        The requested rows per batch. The ``ceil(N / batch_size)`` batches of an epoch are
+        as equal as possible (``numpy.array_split``), so some may have fewer rows.
     diverged : bool
         Stopped because the loss became non-finite or exploded.
     """

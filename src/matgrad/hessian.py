@@ -209,7 +209,7 @@ def numerical_jacobian(F: Callable[[np.ndarray], Any], x: ArrayLike, *, h: float
     """
     if not callable(F):
         raise TypeError(f"F must be callable, got {type(F).__name__}")
-    point = as_numeric_array("x", x)
+    point = as_numeric_array("x", x, opt_out="")
     if point.dtype.kind == "c":
         raise ValueError("x must be real: numerical_jacobian differentiates real functions of real input")
     point = point.astype(np.float64)
@@ -265,7 +265,7 @@ def numerical_hessian(grad: Callable[[np.ndarray], Any], W: ArrayLike, *, h: flo
     >>> np.allclose(H, np.diag([6.0, 24.0]))
     True
     """
-    point = as_numeric_array("W", W)
+    point = as_numeric_array("W", W, opt_out="")
     if not callable(grad):
         raise TypeError(f"grad must be callable, got {type(grad).__name__}")
     raw = grad(point.copy())

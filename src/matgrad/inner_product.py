@@ -47,8 +47,8 @@ def frobenius_inner(A: ArrayLike, B: ArrayLike) -> float | complex:
 
 
 def _inner(name_a: str, A: ArrayLike, name_b: str, B: ArrayLike) -> float | complex:
-    A = as_numeric_array(name_a, A)
-    B = as_numeric_array(name_b, B)
+    A = as_numeric_array(name_a, A, opt_out="")
+    B = as_numeric_array(name_b, B, opt_out="")
     if A.shape != B.shape:
         raise ValueError(
             f"{name_a} has shape {A.shape} but {name_b} has shape {B.shape}: the inner product needs equal shapes"
@@ -124,8 +124,8 @@ def relative_difference(A: ArrayLike, B: ArrayLike) -> float:
     >>> relative_difference([1.0, 0.0], [0.0, 0.0])
     1.0
     """
-    A = as_numeric_array("A", A)
-    B = as_numeric_array("B", B)
+    A = as_numeric_array("A", A, opt_out="")
+    B = as_numeric_array("B", B, opt_out="")
     if A.shape != B.shape:
         raise ValueError(f"A has shape {A.shape} but B has shape {B.shape}: cannot compare them")
     # divide by the largest entry first, so that neither tiny nor huge entries under- or overflow

@@ -251,7 +251,7 @@ def polynomial_features(t: ArrayLike, degree: int) -> np.ndarray:
         raise TypeError(f"degree must be an integer, got {degree!r}")
     if degree < 0:
         raise ValueError(f"degree must be non-negative, got {degree}")
-    t = as_numeric_array("t", t)
+    t = as_numeric_array("t", t, opt_out="")
     if t.dtype.kind == "c":
         raise ValueError(f"t must be real, but it has dtype {t.dtype}")
     if t.ndim != 1:

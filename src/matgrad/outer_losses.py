@@ -101,7 +101,7 @@ def _outer_gradient(outer_grad: Callable[[np.ndarray], Any], U: np.ndarray) -> n
     """Evaluate ``outer_grad(U)`` and insist that it has the shape of ``U`` (a gradient of l)."""
     if not callable(outer_grad):
         raise TypeError(f"outer_grad must be callable, got {type(outer_grad).__name__}")
-    G = as_numeric_array("outer_grad(U)", outer_grad(U.copy()))
+    G = as_numeric_array("outer_grad(U)", outer_grad(U.copy()), opt_out="")
     if G.shape != U.shape:
         raise ValueError(
             f"outer_grad(U) has shape {G.shape} but U = X W - Y has shape {U.shape}: "

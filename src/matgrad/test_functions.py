@@ -47,15 +47,18 @@ __all__ = [
 
 
 def _square(name: str, A: ArrayLike) -> np.ndarray:
-    A = as_numeric_array(name, A)
+    A = as_numeric_array(name, A, opt_out="")
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square matrix, but it has shape {A.shape}")
     return A
 
 
 def _as_scalar(value) -> float | complex:
-    value = complex(value)
-    return value if value.imag != 0 else value.real
+    """A Python complex for complex ``value`` (even with imaginary part 0: the complex step reads it),
+    else a float."""
+    if np.iscomplexobj(value):
+        return complex(value)
+    return float(value)
 
 
 def _inverse(A: np.ndarray) -> np.ndarray:
@@ -183,8 +186,8 @@ def _sigmoid(Z: np.ndarray) -> np.ndarray:
 
 
 def _product(W: ArrayLike, X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    W = as_numeric_array("W", W)
-    X = as_numeric_array("X", X)
+    W = as_numeric_array("W", W, opt_out="")
+    X = as_numeric_array("X", X, opt_out="")
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a 2-D array of shape (N, d) with N >= 1, but it has shape {X.shape}")
     if W.ndim not in (1, 2) or W.shape[0] != X.shape[1]:

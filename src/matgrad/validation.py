@@ -48,7 +48,11 @@ _PROMOTED = {
 }
 
 
-def as_numeric_array(name: str, value: Any, *, check_finite: bool = True) -> np.ndarray:
+#: How to opt out of the finiteness check, said in its error message by the functions that offer it.
+OPT_OUT = " Pass check_finite=False to skip this check."
+
+
+def as_numeric_array(name: str, value: Any, *, check_finite: bool = True, opt_out: str = OPT_OUT) -> np.ndarray:
     """Convert ``value`` to a floating (or complex) NumPy array, or fail clearly.
 
     Parameters
@@ -59,6 +63,9 @@ def as_numeric_array(name: str, value: Any, *, check_finite: bool = True) -> np.
         Array-like input.
     check_finite
         If true, NaN or infinite entries raise :class:`ValueError`.
+    opt_out
+        The end of that error's message: how the caller's user can skip the check
+        (``""`` for functions that offer no ``check_finite`` option).
 
     Returns
     -------
@@ -88,7 +95,7 @@ def as_numeric_array(name: str, value: Any, *, check_finite: bool = True) -> np.
         example = f" (e.g. {arr.flat[0]!r})" if arr.size else ""
         raise TypeError(f"{name} must be numeric, but it has dtype {arr.dtype}{example}")
     if check_finite:
-        require_finite(name, arr)
+        require_finite(name, arr, opt_out)
     return arr
 
 
@@ -105,15 +112,15 @@ def _object_to_number(name: str, arr: np.ndarray) -> np.ndarray:
         raise TypeError(f"{name} has elements that do not convert to {np.dtype(target)}: {exc}") from None
 
 
-def require_finite(name: str, arr: np.ndarray) -> None:
-    """Raise :class:`ValueError` if ``arr`` contains NaN or infinity, saying where."""
+def require_finite(name: str, arr: np.ndarray, opt_out: str = OPT_OUT) -> None:
+    """Raise :class:`ValueError` if ``arr`` contains NaN or infinity, saying where (and ``opt_out``)."""
     finite = np.isfinite(arr)
     if not finite.all():
         bad = np.argwhere(~finite)
         where = tuple(int(i) for i in bad[0])
         raise ValueError(
             f"{name} contains {len(bad)} non-finite value(s) (NaN or inf), the first at index "
-            f"{where}: {arr[where].item()!r}. Pass check_finite=False to skip this check."
+            f"{where}: {arr[where].item()!r}.{opt_out}"
         )
 
 
