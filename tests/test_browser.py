@@ -195,7 +195,7 @@ def test_every_page(site, browser_context):
             if typeset == 0:
                 problems.append(f"{rel}: {raw} math element(s) but nothing typeset by MathJax")
         text = page.evaluate(_TEXT_OUTSIDE_CODE)
-        for marker in ("$$", "\\[", "\\begin{"):
+        for marker in ("$$", "\\[", "\\begin{", "\\frac", "\\mathrm", "{eq}", "{cite}", "{prf:ref}"):
             if marker in text:
                 problems.append(f"{rel}: raw TeX {marker!r} left in the text")
         # notebook pages carry launch buttons for Binder and Colab

@@ -3,7 +3,8 @@
 Usage: python tools/execute_notebooks.py [NOTEBOOK ...]   (default: every notebook in book/)
 
 Cells run in the notebook's directory with the current environment's kernel. Timing metadata is
-not recorded (``record_timing=False``) so that re-running an unchanged notebook leaves no diff.
+not recorded (``record_timing=False``), and consecutive pieces of one output stream are merged, so
+that re-running an unchanged notebook leaves no diff.
 """
 
 from __future__ import annotations
@@ -15,6 +16,20 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _merged_streams(outputs: list) -> list:
+    """Consecutive outputs of the same stream as one output: how the kernel chunked a cell's printing
+    depends on timing, and must not show up in the diff of a re-executed notebook."""
+    merged: list = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if out.output_type == "stream" and previous is not None and previous.output_type == "stream" \
+                and previous.name == out.name:
+            previous.text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def execute(path: Path) -> None:
@@ -29,6 +44,8 @@ def execute(path: Path) -> None:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = _merged_streams(cell.outputs)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("jupytext", None)
     nbformat.write(nb, path)
