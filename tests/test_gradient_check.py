@@ -378,8 +378,10 @@ def test_failed_forward_check_is_confirmed_with_central_differences():
     f, g = loss_pair(X, Y)
     # at the exact minimum forward differences see only their truncation error h f''/2: not a false alarm
     result = check_gradient(f, g, W_true, method="forward")
-    assert result.ok and result.n_evals == 7 + 13 and result.method == "forward"
-    assert "verdict was taken with central differences" in result.message and "In total 20" in result.message
+    # ... and since central differences are inconclusive at a minimum, Richardson differences (4 n + 1) are tried
+    assert result.ok and result.n_evals == 7 + 13 + 25 and result.method == "forward"
+    assert "verdict was taken with central differences" in result.message and "In total 45" in result.message
+    assert "Richardson differences (25 more evaluations of f) did not narrow the tolerance" in result.message
     # a wrong gradient stays wrong, with the same explanation and cost
     wrong = check_gradient(f, lambda w: g(w) + 1.0, W_true + 1.0, method="forward")
     assert not wrong.ok and wrong.n_evals == 20 and "largest difference" in wrong.message
@@ -515,3 +517,59 @@ def test_gallery_of_mistakes():
     assert "numerator layout" in result.message
     result = check_gradient(loss_pair(X2, Y2)[0], lambda w: 2 / N * X2.T @ (X2 @ w.T - Y2), np.ones((3, 2)))
     assert not result.ok and "raised ValueError" in result.message
+
+
+# --- passes with a tolerance too loose to decide are confirmed with Richardson differences -------------------
+
+
+def _float32_least_squares(N=100, d=100, k=20, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, d)).astype(np.float32)
+    Y = rng.standard_normal((N, k)).astype(np.float32)
+    W = rng.standard_normal((d, k)).astype(np.float32)
+
+    def f32(w):
+        return np.float32(np.sum((X @ w.astype(np.float32) - Y) ** 2) / N)
+
+    def grad(w):
+        return grad_W(w, X.astype(np.float64), Y.astype(np.float64))
+
+    return f32, grad, W
+
+
+@pytest.mark.parametrize("factor", [2.0, -1.0, 1.5])
+def test_a_wrong_gradient_of_a_float32_function_is_rejected(factor):
+    """With 2000 entries, central differences of a float32 f have a rounding estimate so large that the
+    tolerance exceeded 1: a doubled, negated or 1.5x gradient passed. Richardson decides instead."""
+    f32, grad, W = _float32_least_squares()
+    wrong = check_gradient(f32, lambda w: factor * grad(w), W)
+    assert not wrong.ok and wrong.method == "central"
+    right = check_gradient(f32, grad, W)
+    assert right.ok and right.n_evals == (2 * W.size + 1) + (4 * W.size + 1)
+
+
+def test_a_wrong_gradient_with_large_values_of_f_is_rejected():
+    """Targets of size 1e8 make |f| ~ 1e16 next to a gradient ~ 1e9: the central tolerance was 0.55, and a
+    doubled gradient (relative error 0.5) passed without a caution."""
+    X, W, Y = make_regression(20, 4, 2, seed=0)
+    Y = 1e8 * Y
+    f, g = loss_pair(X, Y)
+    right = check_gradient(f, g, W)
+    assert right.ok and right.tolerance < 0.05
+    wrong = check_gradient(f, lambda w: 2.0 * g(w), W)
+    assert not wrong.ok and wrong.rel_error == pytest.approx(0.5, rel=1e-3)
+    assert "a tolerance too loose to tell a wrong gradient from a right one" in wrong.message
+
+
+def test_a_wrong_directional_check_of_a_float32_function_is_rejected():
+    f32, grad, W = _float32_least_squares()
+    assert check_gradient(f32, grad, W, n_directions=5).ok
+    assert not check_gradient(f32, lambda w: 2.0 * grad(w), W, n_directions=5).ok
+
+
+def test_a_decisive_pass_or_a_loose_tolerance_of_the_callers_own_is_not_re_checked():
+    X, W, Y = make_regression(20, 4, 2, seed=0)
+    f, g = loss_pair(X, Y)
+    assert check_gradient(f, g, W).n_evals == 2 * W.size + 1
+    loose = check_gradient(f, g, W, atol=0.04)  # the caller's atol (tolerance ~0.3): no Richardson, a caution
+    assert loose.ok and loose.n_evals == 2 * W.size + 1 and "Caution: with this tolerance" in loose.message

@@ -7,10 +7,20 @@ Two modes:
   forward or complex, ``4 n + 1`` Richardson);
 * **directional** (``n_directions=m``): compares ``<grad(x), v>`` with a central
   difference of ``f`` along ``m`` seeded random unit directions ``v``; costs
-  exactly ``2 m`` evaluations whatever the size of ``x`` (as torch's fast mode
-  and jax's ``check_grads`` do); ``m`` with ``"complex"``, ``4 m`` with ``"richardson"``.
+  ``2 m`` evaluations whatever the size of ``x``, as torch's fast mode and jax's
+  ``check_grads`` do (``m`` with ``"complex"``, ``4 m`` with ``"richardson"``; more for a
+  pass that must be confirmed, see below).
   A wrong gradient is caught unless its error happens to be orthogonal to every
   random direction, which has probability zero.
+
+Passes that cannot decide are confirmed: where the rounding noise of the values
+of ``f`` (large ``|f|`` next to the gradient, an ``f`` computed in float32, many
+entries) loosens the tolerance of a forward or central check with default steps
+beyond 5 %, a gradient wrong by a factor of 2 could pass as well; such a pass is
+re-judged with Richardson differences (``4 n + 1`` more evaluations, ``4 m`` in
+directional mode), whose larger steps have about 100 times less rounding error,
+and their verdict is taken if their tolerance is tighter. (At a minimum no
+method can decide, and the pass stands with its caution.)
 
 Failures are confirmed before they are reported, which costs more evaluations
 only when the first comparison fails: a failed forward check is re-judged with
@@ -91,6 +101,9 @@ _ACCURACY_EXPONENT: dict[str, float] = {"forward": 1 / 2, "central": 2 / 3, "ric
 
 _SAFETY = 100.0
 _LOW_PRECISION_MARGIN = 40.0
+#: A pass with a tolerance above this is indecisive: a gradient wrong by more than 5 % could pass too.
+#: Forward and central passes with default steps are then re-judged with Richardson differences.
+_DECISIVE = 0.05
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -243,10 +256,14 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
     diff = _differences(f, point, method, h)
     unit = diff.rounding_unit
     all_notes = notes + [_precision_note(diff.value_dtype, unit, method, rtol is not None)]
+    given_rtol = rtol
     if rtol is None:
         rtol = _default_rtol(method, unit)
     result = _full_verdict(diff, g, point, method, rtol, atol, all_notes)
     if result.ok:
+        if _indecisive(result) and h is None and method in ("forward", "central"):
+            richardson = _full_check(f, g, point, "richardson", None, given_rtol, atol, notes)
+            return _confirmed_pass(result, richardson)
         return result
     if method == "forward":
         return _confirm_forward_failure(f, g, point, h, rtol, atol, notes, result)
@@ -259,6 +276,43 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
             diff, g, point, method, rtol, atol, all_notes, curvature, diff.n_evals + central.n_evals, remark
         )
     return result
+
+
+def _indecisive(result: GradientCheck) -> bool:
+    """Whether the rounding noise of the differences alone loosens the tolerance beyond :data:`_DECISIVE`
+    (a tolerance loosened by the caller's own ``rtol`` or ``atol`` is the caller's choice)."""
+    return result.scale > 0 and _SAFETY * result.error_estimate / result.scale > _DECISIVE
+
+
+def _confirmed_pass(first: GradientCheck, richardson: GradientCheck) -> GradientCheck:
+    """The verdict on an indecisive pass: Richardson's, if its tolerance is tighter, else the pass.
+
+    Where the rounding noise of the values of ``f`` is large next to the gradient (large ``|f|``, an
+    ``f`` computed in float32, many entries), forward and central differences with their small steps
+    reach tolerances at which a gradient wrong by a factor of 2 would pass. Richardson differences
+    take steps about 100 times larger (and cancel their larger truncation error), so their rounding
+    error is about 100 times smaller. Costs their evaluations (``4 n + 1``), only for such a pass.
+    """
+    n_evals = first.n_evals + richardson.n_evals
+    if not richardson.tolerance < first.tolerance:  # no better: the first pass stands, with its caution
+        remark = (
+            f" Richardson differences ({richardson.n_evals} more evaluations of f) did not narrow the "
+            f"tolerance (they gave {richardson.tolerance:.2e}), so the verdict stands."
+        )
+        head, caution, rest = first.message.partition(" Caution:")  # the remark goes before the caution
+        return replace(first, n_evals=n_evals, message=head + remark + caution + rest)
+    head, _, rest = richardson.message.partition(" The relative error is")
+    rest = rest.replace(
+        f", {richardson.n_evals} evaluations of f.", f", {richardson.n_evals} more evaluations of f.", 1
+    )
+    explanation = (
+        f"{first.method.capitalize()} differences ({first.n_evals} evaluations of f) gave relative error "
+        f"{first.rel_error:.2e} <= tolerance {first.tolerance:.2e}, a tolerance too loose to tell a wrong "
+        "gradient from a right one (the rounding noise of f's values was large next to the gradient), so the "
+        "verdict was taken with Richardson differences, whose larger steps have less rounding error"
+    )
+    message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
+    return replace(richardson, method=first.method, n_evals=n_evals, message=message)
 
 
 def _curvature_remark(first: GradientCheck, extra: int, how: str) -> str:
@@ -364,6 +418,7 @@ def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, n
         first = _slope(f, point, directions[0], method, t, "v_0")
     slopes = [first] + [_slope(f, point, v, method, t, f"v_{j}") for j, v in enumerate(directions[1:], start=1)]
     unit, dtype = first.rounding_unit, first.value_dtype
+    given_notes, given_rtol = notes, rtol
     notes = notes + [_precision_note(dtype, unit, method, rtol is not None)]
     if rtol is None:
         rtol = _default_rtol(method, unit)
@@ -371,6 +426,11 @@ def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, n
     args = (g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit)
     result = _directional_verdict(*args, curvature=0.0, n_evals=n_evals)
     if result.ok:
+        if _indecisive(result) and h is None and method == "central":
+            richardson = _directional_check(
+                f, g, point, "richardson", None, given_rtol, atol, n_directions, seed, given_notes
+            )
+            return _confirmed_pass(result, richardson)
         return result
     # Like the full check, allow for the curvature (which matters where the gradient is ~0) before
     # reporting a failure: one more evaluation, f(x), gives the second differences along every
@@ -452,6 +512,11 @@ def _judge(
             "so this only shows that both gradients are consistent with zero; check at a point away from "
             "the minimum, or pass a step h suited to the scale of x."
         )
+    elif tolerance > _DECISIVE and scale > 0:  # (two exactly zero gradients agree, whatever the tolerance)
+        parts.append(
+            f"Caution: with this tolerance a gradient with a relative error of up to {tolerance:.0%} would "
+            "pass as well; pass a step h suited to the scale of x, or use method='richardson' or 'complex'."
+        )
     parts += [f"Note: {note}." for note in notes if note]
     return GradientCheck(
         ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst,
@@ -496,7 +561,8 @@ def check_gradient(
     n_directions : int, optional
         If given, check ``m = n_directions`` random directional derivatives
         instead of every entry (cost of a passing check: ``2 m`` evaluations
-        with ``"central"``, ``m`` with ``"complex"``, ``4 m`` with ``"richardson"``).
+        with ``"central"``, ``m`` with ``"complex"``, ``4 m`` with ``"richardson"``;
+        more if the pass must be confirmed, see the module documentation).
     seed : int, default 0
         Seed of the random directions.
 
