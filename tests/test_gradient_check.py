@@ -384,7 +384,11 @@ def test_failed_forward_check_is_confirmed_with_central_differences():
     assert "Richardson differences (25 more evaluations of f) did not narrow the tolerance" in result.message
     # a wrong gradient stays wrong, with the same explanation and cost
     wrong = check_gradient(f, lambda w: g(w) + 1.0, W_true + 1.0, method="forward")
-    assert not wrong.ok and wrong.n_evals == 20 and "largest difference" in wrong.message
+    assert not wrong.ok and "largest difference" in wrong.message
+    # (x has entries below 1, so the failure is also confirmed with steps relative to |x_i|: 4 n + 1 more)
+    assert wrong.n_evals == 20 + 25 and "steps relative to |x_i| (25 more evaluations of f) failed as well" in (
+        wrong.message
+    )
     # a passing forward check costs n + 1 evaluations only
     assert check_gradient(f, g, W_true + 1.0, method="forward").n_evals == 7
 
@@ -573,3 +577,28 @@ def test_a_decisive_pass_or_a_loose_tolerance_of_the_callers_own_is_not_re_check
     assert check_gradient(f, g, W).n_evals == 2 * W.size + 1
     loose = check_gradient(f, g, W, atol=0.04)  # the caller's atol (tolerance ~0.3): no Richardson, a caution
     assert loose.ok and loose.n_evals == 2 * W.size + 1 and "Caution: with this tolerance" in loose.message
+
+
+# --- failures at small scales are re-judged with steps relative to |x_i| ------------------------------------
+
+
+def _small_scale_cases():
+    from matgrad.test_functions import log_det, log_det_grad
+
+    A = np.eye(3) + 0.3 * np.random.default_rng(1).standard_normal((3, 3))
+    x = 1e-3 * np.random.default_rng(0).standard_normal(5)
+    return [
+        ("log det of 1e-3 A", log_det, log_det_grad, 1e-3 * A),
+        ("quartic near its minimum", lambda v: float(np.sum(v**4)) / 4, lambda v: v**3, x),
+        ("cubic at 1e-4", lambda v: float(np.sum(v**3)), lambda v: 3 * v**2, 1e-4 * np.array([1.0, -2.0, 3.0])),
+    ]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_no_false_alarm_for_functions_of_small_variables(case):
+    """These functions vary on the scale |x_i| << 1, where the default step c max(|x_i|, 1) is too large:
+    the truncation error made central differences fail on the right gradient (found in review)."""
+    _, f, g, x = _small_scale_cases()[case]
+    result = check_gradient(f, g, x)
+    assert result.ok and result.tolerance <= 0.05
+    assert not check_gradient(f, lambda v: 1.05 * g(v), x)  # and a 5 % error is still caught

@@ -191,9 +191,13 @@ def test_property_gradients_pass_the_checker(seed, n):
     assert not check_gradient(log_det, lambda A: 1.001 * log_det_grad(A), M, method="richardson")
 
 
-def test_nearly_singular_matrix_needs_a_step_on_its_own_scale():
-    # log|a| varies on the scale |a| = 0.02, far below the scale max(|a|, 1) the default steps assume
+def test_nearly_singular_matrix_is_checked_with_steps_on_its_own_scale():
+    # log|a| varies on the scale |a| = 0.02, far below the scale max(|a|, 1) the default steps assume:
+    # they fail, and the failure is re-judged with steps relative to |a|, which pass
     A = np.array([[0.02]])
-    assert not check_gradient(log_det, log_det_grad, A, method="richardson")
+    result = check_gradient(log_det, log_det_grad, A, method="richardson")
+    assert result.ok and "verdict was taken with Richardson differences with steps c |x_i|" in result.message
+    assert not check_gradient(log_det, log_det_grad, A, method="richardson", h=0.02 * 0.5)  # a step too large
+    assert not check_gradient(log_det, lambda a: 1.01 * log_det_grad(a), A, method="richardson")
     assert check_gradient(log_det, log_det_grad, A, method="richardson", h=1e-3 * 0.02)
     assert check_gradient(log_det, log_det_grad, A, method="complex")  # no subtraction: any tiny step works

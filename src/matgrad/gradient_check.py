@@ -29,14 +29,20 @@ of forward differences is not estimated and dominates where the gradient is ~0,
 as at a minimum; and where the first comparison had no curvature estimate
 (complex step, directional mode), ``|f''|`` is measured (``2 n + 1`` more for the
 full complex check; one more, ``f(x)``, for a directional check, or ``2 m + 1``
-with the complex step) and the comparison is repeated with it.
+with the complex step) and the comparison is repeated with it; and a failed full
+central or Richardson check with default steps at an ``x`` with entries below 1 is
+re-judged with Richardson differences with steps ``c |x_i|`` (``4 n + 1`` more),
+because ``f`` may vary on the scale ``|x_i|`` rather than 1 (a quartic near its
+minimum at 1e-3, the log-determinant of a small matrix); only a decisive pass
+(tolerance at most 5 %) overturns the failure.
 
 How the verdict is reached (full mode; directional mode is alike with the
 directional derivatives in place of the entries):
 
 ``rel_error = ||g - g_num|| / scale`` with ``scale = max(||g||, ||g_num||)``, so
 errors are relative to the size of the gradient and the check is invariant under
-rescaling of ``f`` or ``x``. It passes when ``rel_error <= tolerance``, where::
+rescaling of ``f`` (and, through the confirmations above, largely of ``x``). It
+passes when ``rel_error <= tolerance``, where::
 
     tolerance = rtol + (100 * error_estimate + atol) / scale
 
@@ -60,8 +66,10 @@ recognised; pass ``h`` (e.g. ``default_step(x, eps=np.finfo(np.float32).eps)``)
 and ``rtol`` yourself.
 
 Limitations: the default steps assume that ``f`` varies on the scale
-``max(|x_i|, 1)``; for a function of very small variables (a nearly singular
-matrix, say) pass ``h``. At a minimum the gradient is rounding noise and the
+``max(|x_i|, 1)``, or (after a failure) ``|x_i|``; for a function that varies on
+yet another scale pass ``h``. Directional mode steps ``c max(max_i |x_i|, 1)`` along
+unit directions, so for badly scaled variables (entries of very different sizes)
+prefer the full check or pass ``h``. At a minimum the gradient is rounding noise and the
 check can only say that both gradients are consistent with zero; the message
 then says so. The tolerance models rounding as ``u |f|``; for a function with
 more noise than that (an iterative solver inside ``f``), pass ``rtol``/``atol``.
@@ -87,6 +95,7 @@ from .finite_differences import (
     _scalar_value,
     _slope,
     _slope_adapting_step,
+    default_step,
 )
 from .validation import as_numeric_array, random_generator
 
@@ -267,6 +276,8 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
         return result
     if method == "forward":
         return _confirm_forward_failure(f, g, point, h, rtol, atol, notes, result)
+    if method in ("central", "richardson") and h is None and np.any((point != 0) & (np.abs(point) < 1)):
+        return _confirm_failure_with_relative_steps(f, g, point, given_rtol, atol, notes, result)
     if method == "complex":
         # The complex step cannot see f''; measure it with central second differences, only now.
         central = _differences(f, point, "central", None)
@@ -313,6 +324,40 @@ def _confirmed_pass(first: GradientCheck, richardson: GradientCheck) -> Gradient
     )
     message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
     return replace(richardson, method=first.method, n_evals=n_evals, message=message)
+
+
+def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: GradientCheck) -> GradientCheck:
+    """Re-judge a failed check whose default steps were too large for entries of ``x`` below 1.
+
+    The default step ``c max(|x_i|, 1)`` assumes that ``f`` varies on the scale 1 or ``|x_i|``. A function
+    of small variables (a quartic near its minimum at 1e-3, the log-determinant of 1e-3 A) varies on
+    the scale ``|x_i|``, and the truncation error of the larger step is a false alarm. Richardson
+    differences with steps ``c |x_i|`` decide instead, but only a decisive pass (tolerance at most
+    5 %) overturns the failure; otherwise it stands. Costs ``4 n + 1`` evaluations, only on failure.
+    """
+    steps = default_step(point, "richardson") * np.where(point != 0, np.minimum(np.abs(point), 1.0), 1.0)
+    try:
+        second = _full_check(f, g, point, "richardson", steps, rtol, atol, notes)
+    except ValueError:  # f is not finite, or not scalar, at the new points: the first verdict stands
+        return first
+    n_evals = first.n_evals + second.n_evals
+    if not (second.ok and second.tolerance <= _DECISIVE):
+        remark = (
+            f" Richardson differences with steps relative to |x_i| ({second.n_evals} more evaluations of f) "
+            f"{'did not decide' if second.ok else 'failed as well'}, so the verdict stands; in total {n_evals} "
+            "evaluations of f."
+        )
+        return replace(first, n_evals=n_evals, message=first.message + remark)
+    head, _, rest = second.message.partition(" The relative error is")
+    rest = rest.replace(f", {second.n_evals} evaluations of f.", f", {second.n_evals} more evaluations of f.", 1)
+    explanation = (
+        f"{first.method.capitalize()} differences with the default steps c max(|x_i|, 1) ({first.n_evals} "
+        f"evaluations of f) gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
+        "x has entries below 1, on whose scale f may vary, so the verdict was taken with Richardson "
+        "differences with steps c |x_i|"
+    )
+    message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
+    return replace(second, method=first.method, n_evals=n_evals, message=message)
 
 
 def _curvature_remark(first: GradientCheck, extra: int, how: str) -> str:
