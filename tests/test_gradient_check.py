@@ -378,10 +378,9 @@ def test_failed_forward_check_is_confirmed_with_central_differences():
     f, g = loss_pair(X, Y)
     # at the exact minimum forward differences see only their truncation error h f''/2: not a false alarm
     result = check_gradient(f, g, W_true, method="forward")
-    # ... and since central differences are inconclusive at a minimum, Richardson differences (4 n + 1) are tried
-    assert result.ok and result.n_evals == 7 + 13 + 25 and result.method == "forward"
-    assert "verdict was taken with central differences" in result.message and "In total 45" in result.message
-    assert "Richardson differences (25 more evaluations of f) did not narrow the tolerance" in result.message
+    # (the central tolerance, 3.9e3, is too loose for Richardson differences to decide: they are not tried)
+    assert result.ok and result.n_evals == 7 + 13 and result.method == "forward"
+    assert "verdict was taken with central differences" in result.message and "In total 20" in result.message
     # a wrong gradient stays wrong, with the same explanation and cost
     wrong = check_gradient(f, lambda w: g(w) + 1.0, W_true + 1.0, method="forward")
     assert not wrong.ok and "largest difference" in wrong.message
@@ -602,3 +601,14 @@ def test_no_false_alarm_for_functions_of_small_variables(case):
     result = check_gradient(f, g, x)
     assert result.ok and result.tolerance <= 0.05
     assert not check_gradient(f, lambda v: 1.05 * g(v), x)  # and a 5 % error is still caught
+
+
+@pytest.mark.parametrize("n_directions", [None, 5])
+def test_a_pass_at_a_minimum_costs_no_confirmation(n_directions):
+    """At a minimum the gradient is rounding noise for every method: the pass stands, at its usual cost."""
+    X, W_true, Y = make_regression(30, 3, 2, noise=0.0, seed=4)
+    f, g = loss_pair(X, Y)
+    result = check_gradient(f, g, W_true, n_directions=n_directions)
+    assert result.ok and result.tolerance > 50 and "consistent with zero" in result.message
+    # (directional: the first comparison, without curvature, fails; f(x) gives the curvature: 2 m + 1)
+    assert result.n_evals == (2 * W_true.size + 1 if n_directions is None else 2 * n_directions + 1)

@@ -19,8 +19,9 @@ entries) loosens the tolerance of a forward or central check with default steps
 beyond 5 %, a gradient wrong by a factor of 2 could pass as well; such a pass is
 re-judged with Richardson differences (``4 n + 1`` more evaluations, ``4 m`` in
 directional mode), whose larger steps have about 100 times less rounding error,
-and their verdict is taken if their tolerance is tighter. (At a minimum no
-method can decide, and the pass stands with its caution.)
+and their verdict is taken if their tolerance is tighter. (Where the tolerance
+exceeds 50, as at a minimum, no method can decide, and the pass stands with its
+caution.)
 
 Failures are confirmed before they are reported, which costs more evaluations
 only when the first comparison fails: a failed forward check is re-judged with
@@ -113,6 +114,8 @@ _LOW_PRECISION_MARGIN = 40.0
 #: A pass with a tolerance above this is indecisive: a gradient wrong by more than 5 % could pass too.
 #: Forward and central passes with default steps are then re-judged with Richardson differences.
 _DECISIVE = 0.05
+#: ... unless the tolerance exceeds this, when no method can decide (see :func:`_indecisive`).
+_CONFIRMABLE = 50.0
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -290,9 +293,14 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
 
 
 def _indecisive(result: GradientCheck) -> bool:
-    """Whether the rounding noise of the differences alone loosens the tolerance beyond :data:`_DECISIVE`
-    (a tolerance loosened by the caller's own ``rtol`` or ``atol`` is the caller's choice)."""
-    return result.scale > 0 and _SAFETY * result.error_estimate / result.scale > _DECISIVE
+    """Whether the rounding noise of the differences alone loosens the tolerance beyond :data:`_DECISIVE`,
+    but not so far that Richardson differences, about 100 times less noisy, could not bring it below 1/2
+    (beyond that, as at a minimum, the gradient is rounding noise for any method). A tolerance loosened
+    by the caller's own ``rtol`` or ``atol`` is the caller's choice."""
+    if not result.scale > 0:
+        return False
+    loosening = _SAFETY * result.error_estimate / result.scale
+    return _DECISIVE < loosening <= _CONFIRMABLE
 
 
 def _confirmed_pass(first: GradientCheck, richardson: GradientCheck) -> GradientCheck:
