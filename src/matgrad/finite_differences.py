@@ -432,9 +432,13 @@ def numerical_gradient(
 
     Raises
     ------
+    TypeError
+        If ``f`` is not callable, ``x`` or ``h`` is not numeric (a boolean ``h``
+        included), or ``f`` returns something that is not a number.
     ValueError
-        For an unknown method, a bad step, ``f`` returning a non-scalar or a
-        non-finite value, or, with ``"complex"``, ``f`` discarding the imaginary part.
+        For an unknown method, a bad step, non-finite ``x``, ``f`` returning a
+        non-scalar or a non-finite value, or, with ``"complex"``, ``f`` discarding
+        the imaginary part.
 
     Examples
     --------
