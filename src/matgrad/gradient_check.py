@@ -320,18 +320,22 @@ def _confirmed_pass(first: GradientCheck, richardson: GradientCheck) -> Gradient
         )
         head, caution, rest = first.message.partition(" Caution:")  # the remark goes before the caution
         return replace(first, n_evals=n_evals, message=head + remark + caution + rest)
-    head, _, rest = richardson.message.partition(" The relative error is")
-    rest = rest.replace(
-        f", {richardson.n_evals} evaluations of f.", f", {richardson.n_evals} more evaluations of f.", 1
-    )
     explanation = (
         f"{first.method.capitalize()} differences ({first.n_evals} evaluations of f) gave relative error "
         f"{first.rel_error:.2e} <= tolerance {first.tolerance:.2e}, a tolerance too loose to tell a wrong "
         "gradient from a right one (the rounding noise of f's values was large next to the gradient), so the "
         "verdict was taken with Richardson differences, whose larger steps have less rounding error"
     )
+    return _second_verdict(first, richardson, explanation)
+
+
+def _second_verdict(first: GradientCheck, second: GradientCheck, explanation: str) -> GradientCheck:
+    """``second``'s verdict, reported under ``first``'s method, with ``explanation`` and the total cost."""
+    n_evals = first.n_evals + second.n_evals
+    head, _, rest = second.message.partition(" The relative error is")
+    rest = rest.replace(f", {second.n_evals} evaluations of f.", f", {second.n_evals} more evaluations of f.", 1)
     message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
-    return replace(richardson, method=first.method, n_evals=n_evals, message=message)
+    return replace(second, method=first.method, n_evals=n_evals, message=message)
 
 
 def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: GradientCheck) -> GradientCheck:
@@ -356,16 +360,13 @@ def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: 
             "evaluations of f."
         )
         return replace(first, n_evals=n_evals, message=first.message + remark)
-    head, _, rest = second.message.partition(" The relative error is")
-    rest = rest.replace(f", {second.n_evals} evaluations of f.", f", {second.n_evals} more evaluations of f.", 1)
     explanation = (
         f"{first.method.capitalize()} differences with the default steps c max(|x_i|, 1) ({first.n_evals} "
         f"evaluations of f) gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
         "x has entries below 1, on whose scale f may vary, so the verdict was taken with Richardson "
         "differences with steps c |x_i|"
     )
-    message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
-    return replace(second, method=first.method, n_evals=n_evals, message=message)
+    return _second_verdict(first, second, explanation)
 
 
 def _curvature_remark(first: GradientCheck, extra: int, how: str) -> str:
@@ -432,9 +433,6 @@ def _confirm_forward_failure(f, g, point, h, rtol, atol, notes, forward: Gradien
     evaluations, only when the forward check fails.
     """
     central = _full_check(f, g, point, "central", h, rtol, atol, notes)
-    n_evals = forward.n_evals + central.n_evals
-    head, _, rest = central.message.partition(" The relative error is")
-    rest = rest.replace(f", {central.n_evals} evaluations of f.", f", {central.n_evals} more evaluations of f.", 1)
     explanation = (
         f"Forward differences ({forward.n_evals} evaluations of f) gave relative error {forward.rel_error:.2e} > "
         f"tolerance {forward.tolerance:.2e}, so the verdict was taken with central differences, which have no "
@@ -442,8 +440,7 @@ def _confirm_forward_failure(f, g, point, h, rtol, atol, notes, forward: Gradien
     )
     if central.ok:
         explanation += " (the forward error h f''/2 dominates where the gradient is ~0, as at a minimum)"
-    message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
-    return replace(central, method="forward", n_evals=n_evals, message=message)
+    return _second_verdict(forward, central, explanation)
 
 
 def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, notes) -> GradientCheck:
