@@ -458,7 +458,9 @@ def test_float32_function_directional_mode():
     g = lambda w: grad_W(w, X.astype(np.float32).astype(float), Y.astype(np.float32).astype(float))  # noqa: E731
     result = check_gradient(f32, g, W, n_directions=3)
     assert result.ok and "float32" in result.message
-    assert result.n_evals == 2 * 3 + 2  # the first direction is redone with a float32 step
+    # the first direction is redone with a float32 step (2 m + 2); the float32 noise leaves the central pass
+    # undecided next to slopes of this size, so Richardson differences confirm it (4 m + 4 more)
+    assert result.n_evals == (2 * 3 + 2) + (4 * 3 + 4) and "verdict was taken with Richardson" in result.message
     assert not check_gradient(f32, lambda w: -g(w), W, n_directions=3)
 
 
@@ -612,3 +614,62 @@ def test_a_pass_at_a_minimum_costs_no_confirmation(n_directions):
     assert result.ok and result.tolerance > 50 and "consistent with zero" in result.message
     # (directional: the first comparison, without curvature, fails; f(x) gives the curvature: 2 m + 1)
     assert result.n_evals == (2 * W_true.size + 1 if n_directions is None else 2 * n_directions + 1)
+
+
+# --- second opinions must not create false passes, false alarms or crashes (found in a second review) -------
+
+
+def test_a_failure_is_not_overturned_by_a_noisier_second_opinion():
+    """At a tiny W, central differences measure a 3 % error exactly; Richardson differences with steps
+    relative to |x_i| are far noisier and would pass it with a tolerance of 3.6 %."""
+    X, _, Y = make_regression(20, 4, 3, seed=0)
+    W = 1e-7 * np.random.default_rng(1).standard_normal((4, 3))
+    f, g = loss_pair(X, Y)
+    assert not check_gradient(f, lambda w: 1.03 * g(w), W)
+    assert check_gradient(f, g, W)
+    x = 2e-9 * np.array([1.0, -2.0, 3.0])
+    assert not check_gradient(lambda v: float(np.sum((v - 1.0) ** 2)), lambda v: 1.04 * 2 * (v - 1.0), x)
+
+
+def test_a_second_opinion_outside_the_domain_of_f_leaves_the_first_verdict():
+    """Richardson steps (0.08 for a float32 f) leave the domain of log: the central pass stands, and the
+    evaluations of the attempt are counted."""
+    x = np.random.default_rng(0).uniform(0.05, 0.07, 100)
+    calls = []
+
+    def nll32(v):
+        calls.append(1)
+        with np.errstate(invalid="ignore"):
+            return np.float32(-np.sum(np.log(v.astype(np.float32))))
+
+    result = check_gradient(nll32, lambda v: -1 / v, x)
+    assert result.ok and result.n_evals == len(calls) > 2 * x.size + 1
+    assert "Richardson differences could not confirm it" in result.message
+
+
+@pytest.mark.parametrize("claimed", [lambda v: -v, lambda v: 1.5 * v, lambda v: 0 * v])
+def test_directional_mode_judges_decisiveness_against_the_slopes(claimed):
+    """In 2000 dimensions a slope <g, v> is only about ||g|| / 45, so a tolerance of 4 % of ||g|| hid a
+    negated gradient next to f ~ 3e8."""
+    x = np.random.default_rng(0).uniform(-1, 1, 2000)
+    f = lambda v: 3e8 + 0.5 * float(v @ v)  # noqa: E731
+    assert check_gradient(f, lambda v: v, x, n_directions=5)
+    assert not check_gradient(f, claimed, x, n_directions=5)
+
+
+def test_a_sign_flip_with_targets_of_size_1e10_is_caught():
+    """The central tolerance (about 110) is loose, but Richardson differences, 130 times less noisy, decide."""
+    X, W, Y = make_regression(20, 4, 2, seed=0)
+    f, g = loss_pair(X, 1e10 * Y)
+    assert not check_gradient(f, lambda w: -g(w), W)
+    assert check_gradient(f, g, W)
+
+
+def test_a_discrepancy_only_the_larger_steps_see_is_not_a_failure():
+    """sin(400 x) varies on the scale 1/400: Richardson's larger steps have a truncation error of 6e-3 that
+    the central differences (error 2e-4) do not; the central pass stands."""
+    x = np.random.default_rng(3).standard_normal(50)
+    f = lambda v: 1e10 + float(np.sum(np.sin(400 * v)))  # noqa: E731
+    result = check_gradient(f, lambda v: 400 * np.cos(400 * v), x)
+    assert result.ok and "that it did not (the truncation error of their larger steps)" in result.message
+    assert not check_gradient(f, lambda v: 800 * np.cos(400 * v), x)

@@ -18,10 +18,13 @@ of ``f`` (large ``|f|`` next to the gradient, an ``f`` computed in float32, many
 entries) loosens the tolerance of a forward or central check with default steps
 beyond 5 %, a gradient wrong by a factor of 2 could pass as well; such a pass is
 re-judged with Richardson differences (``4 n + 1`` more evaluations, ``4 m`` in
-directional mode), whose larger steps have about 100 times less rounding error,
-and their verdict is taken if their tolerance is tighter. (Where the tolerance
-exceeds 50, as at a minimum, no method can decide, and the pass stands with its
-caution.)
+directional mode), whose larger steps have ``u^(-2/15)`` times less rounding
+error (about 130 in float64, 9 in float32),
+and their pass is taken if its tolerance is tighter, their failure only if it
+confirms the discrepancy the first comparison measured (a discrepancy that only
+their larger steps see is their own truncation error). (Where even Richardson
+differences could not catch a sign flip, as at a minimum, the pass stands with
+its caution.)
 
 Failures are confirmed before they are reported, which costs more evaluations
 only when the first comparison fails: a failed forward check is re-judged with
@@ -114,8 +117,6 @@ _LOW_PRECISION_MARGIN = 40.0
 #: A pass with a tolerance above this is indecisive: a gradient wrong by more than 5 % could pass too.
 #: Forward and central passes with default steps are then re-judged with Richardson differences.
 _DECISIVE = 0.05
-#: ... unless the tolerance exceeds this, when no method can decide (see :func:`_indecisive`).
-_CONFIRMABLE = 50.0
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -264,7 +265,8 @@ def _precision_note(dtype: np.dtype | None, unit: float, method: str, rtol_given
     return note
 
 
-def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
+def _full_check(f, g, point, method, h, rtol, atol, notes, confirm: bool = True) -> GradientCheck:
+    """A full check; with ``confirm``, passes that cannot decide and some failures get a second opinion."""
     diff = _differences(f, point, method, h)
     unit = diff.rounding_unit
     all_notes = notes + [_precision_note(diff.value_dtype, unit, method, rtol is not None)]
@@ -272,15 +274,20 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
     if rtol is None:
         rtol = _default_rtol(method, unit)
     result = _full_verdict(diff, g, point, method, rtol, atol, all_notes)
+    if not confirm:
+        return result
     if result.ok:
-        if _indecisive(result) and h is None and method in ("forward", "central"):
-            richardson = _full_check(f, g, point, "richardson", None, given_rtol, atol, notes)
-            return _confirmed_pass(result, richardson)
+        if h is None and method in ("forward", "central") and _indecisive(result, unit):
+
+            def richardson(counted):
+                return _full_check(counted, g, point, "richardson", None, given_rtol, atol, notes, confirm=False)
+
+            return _confirm_pass(f, richardson, result)
         return result
     if method == "forward":
         return _confirm_forward_failure(f, g, point, h, rtol, atol, notes, result)
     if method in ("central", "richardson") and h is None and np.any((point != 0) & (np.abs(point) < 1)):
-        return _confirm_failure_with_relative_steps(f, g, point, given_rtol, atol, notes, result)
+        return _confirm_failure_with_relative_steps(f, g, point, given_rtol, atol, notes, result, unit)
     if method == "complex":
         # The complex step cannot see f''; measure it with central second differences, only now.
         central = _differences(f, point, "central", None)
@@ -292,41 +299,87 @@ def _full_check(f, g, point, method, h, rtol, atol, notes) -> GradientCheck:
     return result
 
 
-def _indecisive(result: GradientCheck) -> bool:
-    """Whether the rounding noise of the differences alone loosens the tolerance beyond :data:`_DECISIVE`,
-    but not so far that Richardson differences, about 100 times less noisy, could not bring it below 1/2
-    (beyond that, as at a minimum, the gradient is rounding noise for any method). A tolerance loosened
-    by the caller's own ``rtol`` or ``atol`` is the caller's choice."""
+def _indecisive(result: GradientCheck, unit: float, slope_ratio: float = 1.0) -> bool:
+    """Whether the rounding noise of the differences loosens the tolerance so far that a wrong gradient
+    could pass, and Richardson differences could do better.
+
+    Judged on the part of the tolerance that the rounding estimate contributes (a tolerance loosened
+    by the caller's own ``rtol`` or ``atol`` is the caller's choice), against :data:`_DECISIVE`. In
+    directional mode the slopes are only a fraction ``slope_ratio`` of the norm of the gradient that
+    the errors are divided by, and both bounds shrink with it. Richardson steps are ``u^(-2/15)``
+    times larger than central ones (about 130 in float64, 9 in float32), and their rounding error
+    that much smaller: beyond twice that factor even they could not catch a sign flip (relative
+    error 2), as at a minimum, where the gradient is rounding noise for every method.
+    """
     if not result.scale > 0:
         return False
     loosening = _SAFETY * result.error_estimate / result.scale
-    return _DECISIVE < loosening <= _CONFIRMABLE
+    return _DECISIVE * slope_ratio < loosening <= 2.0 * unit ** (-2 / 15) * slope_ratio
 
 
-def _confirmed_pass(first: GradientCheck, richardson: GradientCheck) -> GradientCheck:
-    """The verdict on an indecisive pass: Richardson's, if its tolerance is tighter, else the pass.
+class _Counted:
+    """``f``, counting its calls (a second opinion that fails half-way still reports what it cost)."""
+
+    def __init__(self, f: Callable[[np.ndarray], Any]) -> None:
+        self.f, self.calls = f, 0
+
+    def __call__(self, x: np.ndarray) -> Any:
+        self.calls += 1
+        return self.f(x)
+
+
+def _same_discrepancy(first: GradientCheck, second: GradientCheck) -> bool:
+    """Whether two comparisons measured the same relative error: within a quarter of it, or within three
+    times the first one's estimated rounding noise (without the safety factor of its tolerance)."""
+    noise = first.error_estimate / first.scale if first.scale > 0 else 0.0
+    return abs(second.rel_error - first.rel_error) <= max(second.rel_error / 4, 3 * noise)
+
+
+def _stands(first: GradientCheck, extra: int, remark: str) -> GradientCheck:
+    """``first``'s verdict with a remark on a second opinion that did not change it (before any caution)."""
+    head, caution, rest = first.message.partition(" Caution:")
+    message = f"{head} {remark} In total {first.n_evals + extra} evaluations of f.{caution}{rest}"
+    return replace(first, n_evals=first.n_evals + extra, message=message)
+
+
+def _confirm_pass(f, richardson: Callable[[_Counted], GradientCheck], first: GradientCheck) -> GradientCheck:
+    """Re-judge a pass that cannot decide with Richardson differences (``richardson(counted_f)``).
 
     Where the rounding noise of the values of ``f`` is large next to the gradient (large ``|f|``, an
     ``f`` computed in float32, many entries), forward and central differences with their small steps
     reach tolerances at which a gradient wrong by a factor of 2 would pass. Richardson differences
-    take steps about 100 times larger (and cancel their larger truncation error), so their rounding
-    error is about 100 times smaller. Costs their evaluations (``4 n + 1``), only for such a pass.
+    take larger steps (and cancel their larger truncation error), so their rounding error is smaller.
+    Their pass is taken if its tolerance is tighter. Their failure is taken only if it confirms the
+    discrepancy the first comparison measured (see :func:`_same_discrepancy`): a wrong gradient shows
+    the same error to every method, while a discrepancy that only the larger steps see is their own
+    truncation error, and then the first verdict stands. Costs
+    their evaluations (``4 n + 1``, ``4 m`` in directional mode), only for such a pass.
     """
-    n_evals = first.n_evals + richardson.n_evals
-    if not richardson.tolerance < first.tolerance:  # no better: the first pass stands, with its caution
-        remark = (
-            f" Richardson differences ({richardson.n_evals} more evaluations of f) did not narrow the "
-            f"tolerance (they gave {richardson.tolerance:.2e}), so the verdict stands."
+    counted = _Counted(f)
+    try:
+        second = richardson(counted)
+    except ValueError as exc:  # the larger steps left the domain of f: the first verdict stands
+        return _stands(first, counted.calls, f"Richardson differences could not confirm it ({exc}).")
+    if second.ok and second.tolerance < first.tolerance:
+        how = "whose larger steps have less rounding error"
+    elif not second.ok and _same_discrepancy(first, second):
+        how = f"which confirm the discrepancy it measured, with relative error {second.rel_error:.2e}"
+    else:
+        what = (
+            f"did not narrow the tolerance (they gave {second.tolerance:.2e})"
+            if second.ok
+            else f"saw a discrepancy of {second.rel_error:.2e} that it did not (the truncation error of their "
+            "larger steps)"
         )
-        head, caution, rest = first.message.partition(" Caution:")  # the remark goes before the caution
-        return replace(first, n_evals=n_evals, message=head + remark + caution + rest)
+        remark = f"Richardson differences ({counted.calls} more evaluations of f) {what}, so the verdict stands."
+        return _stands(first, counted.calls, remark)
     explanation = (
         f"{first.method.capitalize()} differences ({first.n_evals} evaluations of f) gave relative error "
         f"{first.rel_error:.2e} <= tolerance {first.tolerance:.2e}, a tolerance too loose to tell a wrong "
         "gradient from a right one (the rounding noise of f's values was large next to the gradient), so the "
-        "verdict was taken with Richardson differences, whose larger steps have less rounding error"
+        f"verdict was taken with Richardson differences, {how}"
     )
-    return _second_verdict(first, richardson, explanation)
+    return _second_verdict(first, second, explanation)
 
 
 def _second_verdict(first: GradientCheck, second: GradientCheck, explanation: str) -> GradientCheck:
@@ -338,28 +391,32 @@ def _second_verdict(first: GradientCheck, second: GradientCheck, explanation: st
     return replace(second, method=first.method, n_evals=n_evals, message=message)
 
 
-def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: GradientCheck) -> GradientCheck:
+def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: GradientCheck, unit) -> GradientCheck:
     """Re-judge a failed check whose default steps were too large for entries of ``x`` below 1.
 
     The default step ``c max(|x_i|, 1)`` assumes that ``f`` varies on the scale 1 or ``|x_i|``. A function
     of small variables (a quartic near its minimum at 1e-3, the log-determinant of 1e-3 A) varies on
     the scale ``|x_i|``, and the truncation error of the larger step is a false alarm. Richardson
-    differences with steps ``c |x_i|`` decide instead, but only a decisive pass (tolerance at most
-    5 %) overturns the failure; otherwise it stands. Costs ``4 n + 1`` evaluations, only on failure.
+    differences with steps ``c |x_i|`` (for ``f``'s rounding unit) decide instead, but only a decisive
+    pass overturns the failure: a tolerance of at most 5 %, and at most half the relative error the
+    first comparison measured, so that the second comparison would have seen that discrepancy had it
+    been in the gradient. Costs ``4 n + 1`` evaluations, only on failure.
     """
-    steps = default_step(point, "richardson") * np.where(point != 0, np.minimum(np.abs(point), 1.0), 1.0)
+    scale = np.where(point != 0, np.minimum(np.abs(point), 1.0), 1.0)
+    steps = default_step(point, "richardson", eps=unit) * scale
+    counted = _Counted(f)
     try:
-        second = _full_check(f, g, point, "richardson", steps, rtol, atol, notes)
-    except ValueError:  # f is not finite, or not scalar, at the new points: the first verdict stands
-        return first
-    n_evals = first.n_evals + second.n_evals
-    if not (second.ok and second.tolerance <= _DECISIVE):
+        second = _full_check(counted, g, point, "richardson", steps, rtol, atol, notes, confirm=False)
+    except ValueError as exc:  # f is not finite, or not scalar, at the new points: the first verdict stands
+        remark = f"Richardson differences with steps relative to |x_i| could not re-judge it ({exc})."
+        return _stands(first, counted.calls, remark)
+    if not (second.ok and second.tolerance <= min(_DECISIVE, first.rel_error / 2)):
+        what = "did not decide" if second.ok else "failed as well"
         remark = (
-            f" Richardson differences with steps relative to |x_i| ({second.n_evals} more evaluations of f) "
-            f"{'did not decide' if second.ok else 'failed as well'}, so the verdict stands; in total {n_evals} "
-            "evaluations of f."
+            f"Richardson differences with steps relative to |x_i| ({counted.calls} more evaluations of f) "
+            f"{what}, so the verdict stands."
         )
-        return replace(first, n_evals=n_evals, message=first.message + remark)
+        return _stands(first, counted.calls, remark)
     explanation = (
         f"{first.method.capitalize()} differences with the default steps c max(|x_i|, 1) ({first.n_evals} "
         f"evaluations of f) gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
@@ -476,11 +533,16 @@ def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, n
     args = (g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit)
     result = _directional_verdict(*args, curvature=0.0, n_evals=n_evals)
     if result.ok:
-        if _indecisive(result) and h is None and method == "central":
-            richardson = _directional_check(
-                f, g, point, "richardson", None, given_rtol, atol, n_directions, seed, given_notes
-            )
-            return _confirmed_pass(result, richardson)
+        largest_slope = max(float(np.max(np.abs(analytic))), max(abs(s.value) for s in slopes))
+        slope_ratio = largest_slope / result.scale if result.scale > 0 else 1.0
+        if h is None and method == "central" and _indecisive(result, unit, slope_ratio):
+
+            def richardson(counted):
+                return _directional_check(
+                    counted, g, point, "richardson", None, given_rtol, atol, n_directions, seed, given_notes
+                )
+
+            return _confirm_pass(f, richardson, result)
         return result
     # Like the full check, allow for the curvature (which matters where the gradient is ~0) before
     # reporting a failure: one more evaluation, f(x), gives the second differences along every
@@ -565,7 +627,8 @@ def _judge(
     elif tolerance > _DECISIVE and scale > 0:  # (two exactly zero gradients agree, whatever the tolerance)
         parts.append(
             f"Caution: with this tolerance a gradient with a relative error of up to {tolerance:.0%} would "
-            "pass as well; pass a step h suited to the scale of x, or use method='richardson' or 'complex'."
+            "pass as well; pass a step h suited to the scale of x, or use "
+            f"{'the complex step' if method == 'richardson' else 'Richardson differences or the complex step'}."
         )
     parts += [f"Note: {note}." for note in notes if note]
     return GradientCheck(
