@@ -227,3 +227,17 @@ def test_ridge_solution_is_accurate_for_any_lambda(lam, vector):
     expected = np.linalg.solve(X.T @ X + 12 * lam * np.eye(4), X.T @ Y)  # condition number <= 1 + 1e3 here
     assert W.shape == expected.shape
     assert np.linalg.norm(W - expected) <= 1e-12 * np.linalg.norm(expected)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("X", "Y", "lam", "expected"),
+    [
+        ([[1e-20], [2e-20]], [1e300, -1e300], 1e-20, [-1e280 / 2e-20]),  # (X^T Y) / (N lam), X^T X negligible
+        ([[3e-250], [1e-250]], [1e250, 1e250], 1e200, [4.0 / 2e200]),
+    ],
+)
+def test_ridge_solution_at_the_ends_of_the_float64_range(X, Y, lam, expected):
+    """c Y overflowed, and c X went subnormal, in the first version of the large-lambda branch."""
+    W = ridge_solution(X, Y, lam)
+    np.testing.assert_allclose(W, expected, rtol=1e-12)

@@ -420,7 +420,8 @@ def test_the_default_step_of_a_tiny_nonzero_X_is_refused_as_underflow(gram, scal
     X is not zero, so the message must not say so, and the step must never be infinite.
     """
     X = scale * np.random.default_rng(0).standard_normal((10, 3))
-    with pytest.raises(ValueError, match=r"Lipschitz constant .* underflows float64.*pass step") as info:
+    expected = "X\\^T X underflow float64" if gram else r"Lipschitz constant .* underflows float64.*pass step"
+    with pytest.raises(ValueError, match=expected) as info:
         gradient_descent(X, np.ones(10), gram=gram)
     assert "X is zero" not in str(info.value)
     with pytest.raises(ValueError, match="X is zero"):
@@ -440,3 +441,38 @@ def test_the_gram_path_on_float32_data_takes_the_steps_of_the_plain_path():
     assert gram.grad_norm_history[-1] == pytest.approx(true_norm, rel=1e-6, abs=1e-15)
     XtX, XtY, _ = matgrad.gram_matrices(X, Y)
     assert XtX.dtype == XtY.dtype == np.float64
+
+
+def test_the_lipschitz_constant_is_computed_in_float64_without_intermediate_overflow():
+    """sigma^2 = 2e309 overflows, (2/N) sigma^2 = 2e306 does not; float32 data give the float64 value, so
+    both paths take the same default step."""
+    rng = np.random.default_rng(0)
+    X = 1e153 * rng.standard_normal((1000, 2))
+    sigma = np.linalg.svd(X / 1e153, compute_uv=False)[0]
+    assert lipschitz_constant(X) == pytest.approx(2 * sigma**2 / 1000 * 1e306, rel=1e-12)
+    X32 = np.vstack([2.1 * np.eye(4)[:, :3]] * 2).astype(np.float32)
+    assert lipschitz_constant(X32) == lipschitz_constant(X32.astype(np.float64))
+    Y32 = np.random.default_rng(1).standard_normal(8).astype(np.float32)
+    plain, gram = gradient_descent(X32, Y32), gradient_descent(X32, Y32, gram=True)
+    assert plain.n_iter == gram.n_iter and plain.step == pytest.approx(gram.step, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("gram", [False, True])
+def test_a_step_whose_multiple_of_1_over_L_is_not_finite_is_shown_in_absolute_terms(gram):
+    X = 1e5 * np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    result = gradient_descent(X, np.array([1.0, 2.0, 3.0]), step=1e300, gram=gram)  # step * L = inf
+    assert result.diverged and "inf/L" not in result.message and "inf/L" not in repr(result)
+    assert "(step 1e+300; L = " in result.message
+    zero = gradient_descent(np.zeros((3, 2)), np.ones(3), step=1.0, max_iter=2, gram=gram)  # L = 0
+    assert "0/L" not in repr(zero) and "0/L" not in zero.message
+
+
+def test_the_gram_path_refuses_an_X_whose_products_underflow():
+    """Entries below 2^-511: X^T X would be 0 and the Gram gradient wrong ('converged after 0 steps')."""
+    X = np.array([[1e-200, 0.0], [0.0, 2e-200], [1e-200, 1e-200]])
+    W0 = np.array([1e200, -1e200])
+    with pytest.raises(ValueError, match="X\\^T X underflow float64.*gram=False"):
+        gradient_descent(X, np.zeros(3), W0=W0, step=1.0, gram=True)
+    plain = gradient_descent(X, np.zeros(3), W0=W0, step=1.0, tol=0.0, max_iter=5)
+    assert not plain.converged and plain.grad_norm_history[0] > 0

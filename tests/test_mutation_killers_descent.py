@@ -151,7 +151,9 @@ def test_a_step_that_overflows_diverges_at_once_without_warnings():
         for gram in (False, True):
             results[gram] = result = matgrad.gradient_descent(X, Y, step=1e308, gram=gram)
             assert result.diverged and not result.converged and result.n_iter == 1
-            assert result.message == overflow_message(1, 1e308 * result.lipschitz)
+            # step * L overflows (inf/L would say nothing): the step is given in absolute terms, with L
+            expected = overflow_message(1, 1.0).replace("(step 1/L;", f"(step 1e+308; L = {result.lipschitz:.3g};")
+            assert result.message == expected
             assert np.isfinite(result.grad_norm_history[0]) and np.isfinite(result.loss_history[0])
             assert result.grad_norm_history[1] == np.inf
     np.testing.assert_array_equal(results[True].grad_norm_history, results[False].grad_norm_history)

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from .inner_product import frobenius_inner
 from .least_squares import grad_W, loss
-from .validation import as_numeric_array, check_regression_shapes
+from .validation import OPT_OUT, as_numeric_array, check_regression_shapes
 
 __all__ = [
     "TaylorTerms",
@@ -34,9 +34,11 @@ __all__ = [
 ]
 
 
-def _real(name: str, value: ArrayLike, check_finite: bool = True) -> np.ndarray:
-    """A real numeric array: the expansion, its remainder and the log-log fit are real quantities."""
-    arr = as_numeric_array(name, value, check_finite=check_finite)
+def _real(name: str, value: ArrayLike, check_finite: bool = True, opt_out: str = OPT_OUT) -> np.ndarray:
+    """A real numeric array: the expansion, its remainder and the log-log fit are real quantities.
+
+    ``opt_out=""`` for arguments whose finiteness check cannot be skipped (no advice in the message)."""
+    arr = as_numeric_array(name, value, check_finite=check_finite, opt_out=opt_out)
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be real, but it has dtype {arr.dtype}: the Taylor terms are real numbers")
     return arr
@@ -57,7 +59,7 @@ def _gradient(W: np.ndarray, X: np.ndarray, Y: np.ndarray, gradient: ArrayLike |
     """The gradient to test: the book's formula by default, or a claimed one of W's shape."""
     if gradient is None:
         return grad_W(W, X, Y, check_finite=False)
-    G = _real("gradient", gradient)
+    G = _real("gradient", gradient, opt_out="")
     if G.shape != W.shape:
         raise ValueError(f"gradient has shape {G.shape} but W has shape {W.shape}: a gradient has the shape of W")
     return G
@@ -223,7 +225,7 @@ def remainder_curve(
         The absolute remainders (exact zeros are possible where rounding cancels).
     """
     W, D, X, Y = _prepare(W, D, X, Y, check_finite)
-    ts = _real("ts", ts)
+    ts = _real("ts", ts, opt_out="")
     if ts.ndim != 1:
         raise ValueError(f"ts must be a 1-D array of real step lengths, but it has shape {ts.shape}, dtype {ts.dtype}")
     G = _gradient(W, X, Y, gradient)
@@ -253,8 +255,8 @@ def loglog_slope(ts: ArrayLike, values: ArrayLike) -> float:
     >>> round(loglog_slope([1e-3, 1e-2, 1e-1], [3e-6, 3e-4, 3e-2]), 12)
     2.0
     """
-    ts = _real("ts", ts)
-    values = _real("values", values)
+    ts = _real("ts", ts, opt_out="")
+    values = _real("values", values, opt_out="")
     if ts.ndim != 1 or ts.shape != values.shape:
         raise ValueError(f"ts and values must be 1-D of equal length, got shapes {ts.shape} and {values.shape}")
     if ts.size < 2 or np.unique(ts).size < 2:

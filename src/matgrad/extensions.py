@@ -175,15 +175,38 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
     lam = _regularisation(lam)
     N, d = X.shape
     if lam > 0:
-        c = 1.0 / (math.sqrt(N) * math.sqrt(lam))  # 1 / sqrt(N lam), without overflow of N lam
-        Xs = c * X
-        if math.isfinite(c) and float(np.vdot(Xs, Xs)) <= 1.0:  # N lam >= ||X||_F^2 >= sigma_max(X)^2
-            A = Xs.T @ Xs
-            A[np.diag_indices(d)] += 1.0  # X^T X / (N lam) + I: eigenvalues in [1, 2]
-            return np.linalg.solve(A, Xs.T @ (c * Y))
+        W = _ridge_large_lambda(X, Y, lam)
+        if W is not None:
+            return W
     X_aug = np.vstack([X, (math.sqrt(N) * math.sqrt(lam)) * np.eye(d)])  # sqrt(N lam) without overflow of N lam
     Y_aug = np.concatenate([Y, np.zeros((d,) + Y.shape[1:])])
     return np.linalg.lstsq(X_aug, Y_aug, rcond=None)[0]
+
+
+def _ridge_large_lambda(X: np.ndarray, Y: np.ndarray, lam: float) -> np.ndarray | None:
+    """``(X^T X + N lam I)^{-1} X^T Y`` when ``N lam >= ||X||_F^2``, else None.
+
+    Then ``X^T X / (N lam) + I`` has eigenvalues in ``[1, 2]``, and the equations divided by ``N lam``
+    are solved directly. ``X = 2^e Xn`` with ``max |Xn|`` in ``[1/2, 1)`` (exact), so that neither
+    ``X^T X``, nor ``N lam``, nor ``X^T Y`` is formed at a scale that could over- or underflow:
+    ``W = 2^e c^2 (t^2 Xn^T Xn + I)^{-1} Xn^T Y`` with ``c = 1 / sqrt(N lam)`` and ``t = 2^e c``.
+    """
+    N, d = X.shape
+    largest = float(np.max(np.abs(X), initial=0.0))
+    e = math.frexp(largest)[1] if largest > 0 else 0
+    Xn = np.ldexp(X, -e)
+    c = 1.0 / (math.sqrt(N) * math.sqrt(lam))  # 1 / sqrt(N lam), without overflow of N lam
+    try:
+        t = math.ldexp(c, e)  # 2^e / sqrt(N lam): beyond float64 exactly when N lam << ||X||^2
+    except OverflowError:
+        return None
+    frobenius = float(np.linalg.norm(Xn))  # ||X||_F = 2^e ||Xn||_F, and ||Xn||_F is far from 0 and inf
+    if not (math.isfinite(t) and frobenius * t <= 1.0):  # N lam >= ||X||_F^2 fails (or is out of range)
+        return None
+    A = (t * t) * (Xn.T @ Xn)
+    A[np.diag_indices(d)] += 1.0
+    W = np.linalg.solve(A, Xn.T @ Y)
+    return np.ldexp(W, e) * c * c  # in this order: the scaling by 2^e first keeps W in range
 
 
 # ---------------------------------------------------------------------------

@@ -188,9 +188,9 @@ def lipschitz_constant(X: ArrayLike) -> float:
     >>> lipschitz_constant(np.diag([3.0, 1.0]))
     9.0
     """
-    X = _data_matrix(X)
-    sigma = np.linalg.svd(X, compute_uv=False)
-    return 2.0 * float(sigma[0]) * float(sigma[0]) / X.shape[0]  # inf, not OverflowError, beyond float64
+    X = _data_matrix(X).astype(np.float64, copy=False)  # float32 data: L in float64, as on the Gram path
+    sigma = float(np.linalg.svd(X, compute_uv=False)[0])
+    return 2.0 * (sigma / X.shape[0]) * sigma  # sigma^2 alone may overflow; inf, not OverflowError, beyond
 
 
 def strong_convexity_constant(X: ArrayLike) -> float:
@@ -498,7 +498,9 @@ class DescentResult:
 
 
 def _in_units_of_1_over_L(step: float, L: float) -> str:
-    return f" (= {step * L:.3g}/L)" if math.isfinite(L) else ""
+    """`` (= 2.5/L)``, or ``""`` where ``step * L`` is not a finite positive number."""
+    units = step * L
+    return f" (= {units:.3g}/L)" if 0.0 < units < math.inf else ""
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -555,10 +557,13 @@ def gradient_descent(
         gradient computed directly from an iterate; with ``tol`` below the rounding level of
         the gradient (about ``1e-15``), the norms recorded inside a block can fall below the
         threshold while the directly computed ones do not, so this path may then stop later
-        than single steps, or not at all. ``X^T X`` and ``X^T Y`` are formed in float64, also for
-        float32 data (as the plain path computes its gradients). An overflow of ``X^T X``, ``X^T Y``
-        or ``||Y||^2`` (entries of ``X`` or ``Y`` near 1e154) is reported as divergence at step 0; the
-        plain path, which never forms them, may still converge there.
+        than single steps, or not at all (or, with ``tol = 0``, earlier, where the Gram gradient
+        is exactly 0). ``X^T X`` and ``X^T Y`` are formed in float64, also for float32 data (as the
+        plain path computes its gradients). Where ``X^T X`` overflows (entries of ``X`` near 1e154),
+        the default step is refused with the Lipschitz constant's error, and with a given step the
+        overflow (also of ``X^T Y`` or ``||Y||^2``) is reported as divergence at step 0; where it
+        underflows (all entries of ``X`` below about 1e-154) the Gram path is refused with a
+        ``ValueError``. The plain path, which never forms ``X^T X``, may still converge there.
     keep_path : bool, default False
         Also return every iterate (``result.path``), e.g. to draw the path.
 
@@ -590,10 +595,16 @@ def gradient_descent(
         # lambda_max of the Gram matrix is as accurate as sigma_max(X)^2 (only lambda_min suffers from
         # squaring the condition number), and it saves the SVD of the large X. An overflow here (huge X or Y)
         # is reported by _gram_descent as divergence at step 0, as the plain path does, not as a RuntimeWarning.
+        largest = float(np.max(np.abs(X), initial=0.0))
+        if 0.0 < largest < _GRAM_MIN_ENTRY:
+            raise ValueError(
+                f"the largest entry of X is {largest:.3g}, so the products in X^T X underflow float64 and the "
+                "Gram path would compute a wrong gradient: rescale X (and W0), or use gram=False"
+            )
         with np.errstate(over="ignore", invalid="ignore"):
             XtX, XtY, YtY = _gram_matrices(X, Y)
             # X is finite, so a non-finite X^T X has overflowed: then so has L (and LAPACK would not converge)
-            L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N if np.isfinite(XtX).all() else math.inf
+            L = 2.0 * (float(np.linalg.eigvalsh(XtX)[-1]) / N) if np.isfinite(XtX).all() else math.inf
         eta = _default_step(L, X) if step is None else _positive_number("step", step)
     else:
         eta = _step_or_default(step, X)
@@ -648,6 +659,9 @@ def gradient_descent(
     return _result(W, losses, grad_norms, t, converged, diverged, eta, L, False, message, path)
 
 
+#: Below this (2^-511, about 1.5e-154) the products of two entries of X are subnormal or 0.
+_GRAM_MIN_ENTRY = 2.0**-511
+
 #: The Gram path takes its steps in blocks of at most this many (see :func:`_gram_descent`) ...
 _GRAM_BLOCK_STEPS = 64
 #: ... when ``d`` is at most this; for larger ``d`` a step costs more than its Python overhead anyway.
@@ -655,10 +669,13 @@ _GRAM_BLOCK_MAX_D = 64
 
 
 def _step_in_units(eta: float, L: float) -> str:
-    """The step as a multiple of ``1/L``, e.g. ``"1/L"`` or ``"2.5/L"``; in absolute terms if ``L`` overflowed."""
-    if math.isfinite(L):
+    """The step as a multiple of ``1/L``, e.g. ``"1/L"`` or ``"2.5/L"``; in absolute terms where that
+    multiple is not a finite positive number (``L`` overflowed or is 0, or ``step * L`` overflows)."""
+    if not math.isfinite(L):
+        return f"{eta:.3g}; the Lipschitz constant L overflows float64"
+    if _in_units_of_1_over_L(eta, L):
         return f"{eta * L:.3g}/L"
-    return f"{eta:.3g}; the Lipschitz constant L overflows float64"
+    return f"{eta:.3g}; L = {L:.3g}"
 
 
 def _diverged_message(t: int, finite: bool, eta: float, L: float) -> str:
