@@ -673,3 +673,25 @@ def test_a_discrepancy_only_the_larger_steps_see_is_not_a_failure():
     result = check_gradient(f, lambda v: 400 * np.cos(400 * v), x)
     assert result.ok and "that it did not (the truncation error of their larger steps)" in result.message
     assert not check_gradient(f, lambda v: 800 * np.cos(400 * v), x)
+
+
+def test_a_nested_second_opinion_reports_one_total_and_leaves_the_text_of_f_alone():
+    """forward fails -> central fails -> the re-check with steps c|x_i| leaves the domain of f: the message
+    gives the central cost as 'more', quotes f's error unchanged, and ends with one total (3 + 5 + 2)."""
+    x = np.array([0.5, 0.3])
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        if np.any(v >= 0.5001):
+            raise ValueError("left the domain, 7 evaluations of f.")
+        return float(np.sum(v**2))
+
+    result = check_gradient(f, lambda v: 3 * v, x, method="forward")
+    assert not result.ok and result.n_evals == len(calls) == 10
+    assert result.message.count("In total") == 1 and result.message.endswith("In total 10 evaluations of f.")
+    assert result.message.endswith(
+        "over all 2 entries, 5 more evaluations of f. The largest difference is at entry (0,): analytic 1.5 vs "
+        "numerical 1. Richardson differences with steps relative to |x_i| could not re-judge it (left the domain, "
+        "7 evaluations of f.). In total 10 evaluations of f."
+    )

@@ -314,3 +314,128 @@ def test_complex_step_error_estimate_includes_the_value_term():
     h = np.array([float(np.max(np.abs(p.imag))) for p, _ in calls[1:]])
     noise = EPS * (np.abs(a) + TINY / h) + EPS * abs(f0) / np.maximum(np.abs(x), 1.0)
     assert result.error_estimate == pytest.approx(float(np.linalg.norm(noise)), rel=1e-12, abs=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# second opinions of the full check, and the caution of a loose tolerance
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_an_indecisive_forward_pass_is_confirmed_and_a_doubled_gradient_caught():
+    """Kills _full_check__mutmut_50 and _51 ("XXforwardXX" / "FORWARD" in the list of methods whose
+    indecisive passes are confirmed). The module documents that a forward or central pass with default steps
+    whose tolerance the rounding noise loosened beyond 5 % is re-judged with Richardson differences: with
+    |f| ~ 1e7 a doubled gradient passes forward differences alone (tolerance ~ 5), and is caught only by the
+    Richardson confirmation (n + 1 + 4 n + 1 evaluations)."""
+    x = np.array([1.0, -2.0, 0.5])
+
+    def f(v):
+        return 1e7 + float(np.sum(v**2))
+
+    alone = matgrad.check_gradient(f, lambda v: 4 * v, x, method="forward", h=matgrad.default_step(x, "forward"))
+    assert alone.ok and alone.tolerance > 1  # the premise: forward differences alone cannot decide
+    result = matgrad.check_gradient(f, lambda v: 4 * v, x, method="forward")
+    assert not result.ok
+    assert result.method == "forward" and result.n_evals == (3 + 1) + (4 * 3 + 1)
+    assert "so the verdict was taken with Richardson differences" in result.message
+
+
+def test_the_richardson_confirmation_of_a_pass_is_not_itself_confirmed():
+    """Kills _full_check__mutmut_74 and _77 (the Richardson re-check of an indecisive pass called with the
+    default confirm=True instead of confirm=False). Second opinions do not nest: when Richardson differences
+    confirm the failure of a gradient wrong by 1.5 at an x with an entry below 1, the verdict costs the
+    documented 2 n + 1 + 4 n + 1 evaluations; the mutant has the Richardson failure re-judged once more with
+    steps relative to |x_i| (4 n + 1 more) and says so."""
+    x = np.array([0.5, 2.0])
+
+    def f(v):
+        return 1e10 + float(np.sum(v**2))
+
+    result = matgrad.check_gradient(f, lambda v: 3 * v, x)
+    assert not result.ok
+    assert result.n_evals == (2 * 2 + 1) + (4 * 2 + 1)
+    assert result.message.endswith("In total 14 evaluations of f.")
+    assert "relative to |x_i|" not in result.message
+
+
+def test_a_failure_at_x_with_zero_and_large_entries_is_not_rejudged_with_relative_steps():
+    """Kills _full_check__mutmut_114 ((point != 1) instead of (point != 0) in the test for entries below 1).
+    Only a failure at an x with *nonzero* entries below 1 is re-judged with steps c |x_i| (documented: "at an
+    x with entries below 1"; a zero entry has no scale of its own). At x = (0, 2) a wrong gradient fails with
+    2 n + 1 = 5 evaluations; the mutant treats the 0 as a small entry and spends 4 n + 1 more."""
+    result = matgrad.check_gradient(square, lambda v: 3 * v, np.array([0.0, 2.0]))
+    assert not result.ok
+    assert result.n_evals == 5
+    assert "relative to |x_i|" not in result.message
+
+
+def test_the_relative_step_second_opinion_uses_the_users_rtol():
+    """Kills _full_check__mutmut_121 (rtol=None instead of the user's rtol in the re-check with steps c |x_i|).
+    log at x ~ 1e-4 fails central differences with default steps (error 1e-3 > rtol 1e-4) and passes with
+    relative steps; the verdict taken from that re-check must be judged with the rtol the user passed, as
+    documented for rtol, not with Richardson's default 1e-8."""
+    x = np.array([1e-4, 2e-4])
+    result = matgrad.check_gradient(lambda v: float(np.sum(np.log(v))), lambda v: 1 / v, x, rtol=1e-4)
+    assert result.ok
+    assert "so the verdict was taken with Richardson differences with steps c |x_i|" in result.message
+    assert result.tolerance >= 1e-4
+    assert "the tolerance is rtol = 1e-04 plus" in result.message
+
+
+def test_relative_steps_for_a_float32_function_of_small_variables_use_float32s_rounding_unit():
+    """Kills _full_check__mutmut_125 (unit=None, i.e. float64's rounding unit, for the steps c |x_i|).
+    The documentation says relative steps use f's rounding unit. For f = sum(exp(x / 0.01)) computed in float32
+    at x = (0.02, -0.03), central differences with default steps fail (truncation error 4 %), and Richardson
+    differences with float32 steps 0.04 |x_i| pass decisively; with float64's steps 7e-4 |x_i| the float32
+    rounding noise makes the re-check indecisive and the false alarm stands."""
+    def f(v):
+        return np.float32(np.sum(np.exp(v.astype(np.float32) / 1e-2)))
+
+    result = matgrad.check_gradient(f, lambda v: np.exp(v / 1e-2) / 1e-2, np.array([0.02, -0.03]))
+    assert result.ok
+    assert result.tolerance <= 0.05
+    assert "so the verdict was taken with Richardson differences with steps c |x_i|" in result.message
+
+
+def _rtol_for_tolerance(result, target):
+    """The rtol for which check_gradient's tolerance rtol + 100 * error_estimate / scale is exactly ``target``."""
+    loosening = (100.0 * result.error_estimate + 0.0) / result.scale
+    rtol = target - loosening
+    for _ in range(1000):
+        tolerance = rtol + (100.0 * result.error_estimate + 0.0) / result.scale
+        if tolerance == target:
+            return float(rtol)
+        rtol = np.nextafter(rtol, np.inf if tolerance < target else -np.inf)
+    raise AssertionError("no rtol gives the target tolerance exactly")
+
+
+def test_no_caution_at_a_tolerance_of_exactly_five_percent():
+    """Kills _judge__mutmut_45 (tolerance >= 5 % instead of > 5 % for the caution). A pass is indecisive, and
+    cautioned, only with a tolerance *above* _DECISIVE = 5 % ("A pass with a tolerance above this is
+    indecisive"); at exactly 5 % no caution is given."""
+    x = np.array([1.0, -2.0, 0.5])
+    f, g = (lambda v: float(np.sum(v**3))), (lambda v: 3 * v**2)
+    first = matgrad.check_gradient(f, g, x, rtol=0.05)
+    result = matgrad.check_gradient(f, g, x, rtol=_rtol_for_tolerance(first, 0.05))
+    assert result.ok and result.tolerance == 0.05
+    assert "Caution" not in result.message
+    above = matgrad.check_gradient(f, g, x, rtol=float(np.nextafter(result.tolerance, 1.0)))
+    assert "Caution: with this tolerance" in above.message
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "complex", "richardson"])
+def test_the_caution_of_a_loose_tolerance_recommends_a_more_accurate_method(method):
+    """Kills _judge__mutmut_51, _52, _55, _56 and _57 (the choice of advice by method negated, forced, or
+    compared with a misspelt 'richardson'). The caution of a pass with a tolerance above 5 % advises a method
+    more accurate than the one used: after Richardson differences only the complex step is left; any other
+    method is advised Richardson differences or the complex step."""
+    result = matgrad.check_gradient(complex_safe_square, lambda v: 2 * v, np.array([1.0, -2.0, 0.5]), method=method,
+                                    rtol=0.1)
+    assert result.ok
+    caution = result.message[result.message.index("Caution:"):]
+    assert "would pass as well" in caution
+    if method == "richardson":
+        assert caution.endswith("or use the complex step.")
+        assert "Richardson" not in caution
+    else:
+        assert caution.endswith("or use Richardson differences or the complex step.")

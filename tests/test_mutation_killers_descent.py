@@ -270,3 +270,20 @@ def test_sgd_does_not_depend_on_the_callers_error_state():
     assert result.n_epochs == reference.n_epochs == 600 and not result.diverged
     np.testing.assert_array_equal(result.loss_history, reference.loss_history)
     np.testing.assert_array_equal(result.W, reference.W)
+
+
+def test_the_gram_path_accepts_X_whose_largest_entry_is_exactly_2_to_the_minus_511():
+    """Kills x_gradient_descent__mutmut_29 ('largest < _GRAM_MIN_ENTRY' made '<=').
+
+    The Gram path refuses an X whose entries are all below 2^-511, because then the products in X^T X are
+    subnormal or 0. At exactly 2^-511 they are not: X = [[2^-511]] has X^T X = 2^-1022, the smallest
+    normal float64, so L = 2^-1021 and the default step 2^1021 are exact, and one step reaches the
+    minimiser W = 2^511 exactly (gradient exactly 0), as on the plain path.
+    """
+    X = np.array([[2.0**-511]])
+    Y = np.array([1.0])
+    gram = matgrad.gradient_descent(X, Y, gram=True, tol=0.0)  # g_0 = 2^-510 would meet the default tol
+    plain = matgrad.gradient_descent(X, Y, tol=0.0)
+    assert gram.lipschitz == plain.lipschitz == 2.0**-1021
+    assert gram.converged and gram.n_iter == plain.n_iter == 1
+    np.testing.assert_array_equal(gram.W, [2.0**511])

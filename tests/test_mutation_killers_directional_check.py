@@ -237,3 +237,47 @@ def test_float32_note_of_a_directional_check(rtol):
     else:
         assert f"{note}." in result.message and "default rtol was raised" not in result.message
         assert f"rtol = {rtol:.0e} plus" in result.message
+
+
+# ---------------------------------------------------------------------------------------------------
+# the Richardson confirmation of an indecisive directional pass
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_decisiveness_is_judged_against_the_slopes_also_for_a_gradient_of_norm_below_one():
+    """Kills _directional_check__mutmut_153 (slope ratio taken only when scale > 1, else 1). In 2000 dimensions
+    the slopes along unit directions are only ~ 1/sqrt(2000) of ||g||, so the errors they show are that much
+    smaller than a relative error of the gradient; the module documents that directional mode judges
+    decisiveness against the slopes. A gradient 1.5 times too large (||g|| = 0.75 < 1) of an f ~ 5e6 passes
+    central differences with a tolerance of ~ 2.5 %, which is indecisive against slopes of ~ 3 % of ||g||:
+    Richardson differences must confirm it, and catch the error; the mutant accepts it."""
+    n = 2000
+    a = np.random.default_rng(1).standard_normal(n)
+    a *= 0.5 / np.linalg.norm(a)
+
+    def f(v):
+        return 5e6 + float(a @ v)
+
+    x = np.zeros(n)
+    result = matgrad.check_gradient(f, lambda v: 1.5 * a, x, n_directions=3)
+    assert result.scale < 1
+    assert not result.ok
+    assert result.n_evals == 2 * 3 + 4 * 3 + 1  # central, Richardson, and f(x) for the failed Richardson check
+    assert "so the verdict was taken with Richardson differences" in result.message
+
+
+def test_the_richardson_confirmation_of_a_directional_pass_uses_the_users_rtol():
+    """Kills _directional_check__mutmut_171 (rtol=None instead of the user's rtol in the Richardson re-check).
+    With |f| ~ 3e8 a central directional pass is too loose to decide and is confirmed with Richardson
+    differences; a gradient off by 0.5 %, which the user accepts with rtol=1e-2, must still pass (and the
+    confirmation's tolerance include that rtol), not fail against Richardson's default rtol 1e-8."""
+    x = np.array([1.0, -2.0, 0.5])
+
+    def f(v):
+        return 3e8 + float(np.sum(v**2))
+
+    result = matgrad.check_gradient(f, lambda v: 2 * v * (1 + 5e-3), x, n_directions=2, rtol=1e-2)
+    assert result.ok
+    assert result.n_evals == 2 * 2 + 4 * 2
+    assert result.tolerance >= 1e-2
+    assert "the tolerance is rtol = 1e-02 plus" in result.message

@@ -341,3 +341,39 @@ def test_no_warnings_escape(method):
             huge = np.array([1e39, 2.0])  # beyond float32's range: casting it to float32 overflows
             g = matgrad.numerical_gradient(lambda v: np.float32(np.sum(v) * 1e-39), huge, method=method)
             assert g[0] == pytest.approx(1e-39, rel=1e-2)
+
+
+# ---------------------------------------------------------------------------------------------------
+# non-finite x, h or direction: the message names the value and advises no option that does not exist
+# ---------------------------------------------------------------------------------------------------
+
+
+def _sum_of_squares(v):
+    return float(np.sum(v * v))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda: matgrad.numerical_gradient(_sum_of_squares, [1.0, np.nan]), id="numerical_gradient-x"),
+        pytest.param(lambda: matgrad.default_step([1.0, np.nan]), id="default_step-x"),
+        pytest.param(
+            lambda: matgrad.numerical_gradient(_sum_of_squares, [1.0, 2.0], h=[1e-3, np.nan]), id="numerical_gradient-h"
+        ),
+        pytest.param(
+            lambda: matgrad.directional_difference(_sum_of_squares, [1.0, 2.0], [1.0, np.nan]),
+            id="directional_difference-direction",
+        ),
+    ],
+)
+def test_non_finite_argument_message_ends_with_the_value_and_advises_no_check_finite(call):
+    """Kills x__as_real_point__mutmut_4/_10, x__steps__mutmut_17/_20/_23 and
+    x_directional_difference__mutmut_10/_13/_16: the finite-difference functions have no ``check_finite``
+    option, so their finiteness errors are built with ``opt_out=""`` (validation.as_numeric_array: ``""``
+    for functions that offer no ``check_finite``). The mutants end the message with "None" or "XXXX", or
+    advise the non-existent ``check_finite=False``."""
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert message.endswith(": nan."), message
+    assert "check_finite" not in message

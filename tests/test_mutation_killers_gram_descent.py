@@ -245,3 +245,54 @@ def test_descent_does_not_depend_on_the_callers_floating_point_error_state(gram)
     with np.errstate(all="raise"):
         diverging = matgrad.gradient_descent(X, Y, gram=gram, step=3.0 / L, max_iter=2000)
     assert diverging.diverged
+
+
+def test_gradient_norms_inside_a_block_whose_squares_underflow_are_accurate():
+    """Kills x__gram_descent__mutmut_253, _254 and _255 (the loop that recomputes suspicious block norms).
+
+    With targets of size 1e-160 every gradient inside a block has entries near 1e-160, whose squares
+    (about 1e-320) are subnormal or 0: sqrt(einsum(...)) of them has lost most digits. The block must
+    recompute every norm below 2^-450 with the scaled norm, so that the recorded gradient norms agree with
+    the plain path's (which computes each one directly) to rounding, as documented. The mutants recompute
+    none of them (253: flatnonzero(None); 254: '&' needs a norm both tiny and infinite) or only the
+    others (255: the negation dropped from the underflow test).
+    """
+    X, Y = descent_problem(seed=2, scale=1e-160)
+    plain, gram = both_paths(X, Y, tol=0.0, max_iter=10)  # a block of 10 steps, far from the rounding floor
+    assert plain.n_iter == gram.n_iter == 10
+    assert np.all(gram.grad_norm_history > 0)
+    np.testing.assert_allclose(gram.grad_norm_history, plain.grad_norm_history, rtol=1e-10)
+
+
+def test_a_block_norm_exactly_at_the_threshold_stops_the_run_there():
+    """Kills x__gram_descent__mutmut_251 ('smallest > threshold' in the block's quiet test made '>=').
+
+    The stopping rule is g_t <= tol * max(1, g_0), at the first such t. With X = [[1]], Y = [1] (L = 2)
+    and step 1/4 every quantity is exact: g_t = 2 * 0.5^t, and tol = 1/8 gives the threshold 1/4 = g_3.
+    With max_iter = 4 the block's last norm is g_3 = the threshold: the block must stop there (converged
+    after 3 steps, as the plain path), not run on to step 4.
+    """
+    X, Y = np.array([[1.0]]), np.array([1.0])
+    plain, gram = both_paths(X, Y, step=0.25, tol=0.125, max_iter=4)
+    assert plain.converged and plain.n_iter == 3
+    assert gram.converged and gram.n_iter == 3
+    np.testing.assert_array_equal(gram.grad_norm_history, [2.0, 1.0, 0.5, 0.25])
+
+
+def test_a_block_gradient_that_overflows_while_its_loss_does_not_stops_the_block():
+    """Kills x__gram_descent__mutmut_261 (a non-finite block norm set to None, i.e. NaN, instead of inf).
+
+    The loss after a step can stay finite while the gradient overflows: X = [[6.8e153]] makes
+    H = (2/N) X^T X = 9.2e307 (still finite), and Y of about 1 makes g_0 = 1.3e154. With the step
+    1.4e154 / L one step gives a gradient of 1.8e308 (inf) and a loss of 1.79e308 (finite). Both paths
+    must stop there as diverged after 1 step; a NaN block norm is no stop (NaN > threshold is False),
+    so the mutant runs on to step 2 and records NaN.
+    """
+    x = 6.8e153
+    X, Y = np.array([[x]]), np.array([1.3e154 / (2 * x)])
+    step = 1.4e154 / (2 * x * x)
+    plain, gram = both_paths(X, Y, step=step, max_iter=5)
+    for result in (plain, gram):
+        assert result.diverged and result.n_iter == 1
+        assert math.isfinite(result.loss_history[1]) and result.grad_norm_history[1] == math.inf
+        assert "overflowed" in result.message

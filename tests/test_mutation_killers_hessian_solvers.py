@@ -267,3 +267,29 @@ def test_identity_data_return_the_targets_down_to_the_smallest_subnormal(method)
         W = matgrad.solve_normal_equations(np.eye(2), Y, method, check_finite=False)
     assert np.isnan(W[0, 0])
     np.testing.assert_array_equal(W[:, 1], [tiny, tiny])
+
+
+# ---------------------------------------------------------------------------------------------------
+# non-finite x, W or t: the message names the value and advises no option that does not exist
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda: matgrad.numerical_jacobian(lambda v: v, [1.0, np.nan]), id="numerical_jacobian-x"),
+        pytest.param(lambda: matgrad.numerical_hessian(lambda w: w, [1.0, np.nan]), id="numerical_hessian-W"),
+        pytest.param(lambda: matgrad.polynomial_features([1.0, np.nan], 2), id="polynomial_features-t"),
+    ],
+)
+def test_non_finite_argument_message_ends_with_the_value_and_advises_no_check_finite(call):
+    """Kills x_numerical_jacobian__mutmut_6/_9/_12, x_numerical_hessian__mutmut_4/_7/_10 and
+    x_polynomial_features__mutmut_8/_11/_14: numerical_jacobian, numerical_hessian and polynomial_features
+    have no ``check_finite`` option, so their finiteness errors are built with ``opt_out=""``
+    (validation.as_numeric_array: ``""`` for functions that offer no ``check_finite``). The mutants end the
+    message with "None" or "XXXX", or advise the non-existent ``check_finite=False``."""
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert message.endswith(": nan."), message
+    assert "check_finite" not in message

@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -382,11 +383,18 @@ def _confirm_pass(f, richardson: Callable[[_Counted], GradientCheck], first: Gra
     return _second_verdict(first, second, explanation)
 
 
+_CHECKED_BY_COST = re.compile(r"(Checked by [^.]*?, \d+) evaluations of f\.")
+_TOTAL_COST = re.compile(r" In total \d+ evaluations of f\.")
+
+
 def _second_verdict(first: GradientCheck, second: GradientCheck, explanation: str) -> GradientCheck:
     """``second``'s verdict, reported under ``first``'s method, with ``explanation`` and the total cost."""
     n_evals = first.n_evals + second.n_evals
     head, _, rest = second.message.partition(" The relative error is")
-    rest = rest.replace(f", {second.n_evals} evaluations of f.", f", {second.n_evals} more evaluations of f.", 1)
+    # the cost of the second comparison is "more" evaluations; the total at the end covers all of them
+    # (a second comparison with its own second opinion already ends in a total of its own: dropped)
+    rest = _CHECKED_BY_COST.sub(r"\1 more evaluations of f.", rest, count=1)
+    rest = _TOTAL_COST.sub("", rest)
     message = f"{head} {explanation}. The relative error is{rest} In total {n_evals} evaluations of f."
     return replace(second, method=first.method, n_evals=n_evals, message=message)
 
