@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .inner_product import _exponent
 from .validation import as_numeric_array, as_python_scalar, check_regression_shapes, prepare_regression
 
 __all__ = [
@@ -192,8 +193,7 @@ def _ridge_large_lambda(X: np.ndarray, Y: np.ndarray, lam: float) -> np.ndarray 
     ``W = 2^e c^2 (t^2 Xn^T Xn + I)^{-1} Xn^T Y`` with ``c = 1 / sqrt(N lam)`` and ``t = 2^e c``.
     """
     N, d = X.shape
-    largest = float(np.max(np.abs(X), initial=0.0))
-    e = math.frexp(largest)[1] if largest > 0 else 0
+    e = _exponent(X)
     Xn = np.ldexp(X, -e)
     c = 1.0 / (math.sqrt(N) * math.sqrt(lam))  # 1 / sqrt(N lam), without overflow of N lam
     try:

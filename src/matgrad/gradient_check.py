@@ -102,6 +102,7 @@ from .finite_differences import (
     _slope_adapting_step,
     default_step,
 )
+from .inner_product import frobenius_norm
 from .validation import as_numeric_array, random_generator
 
 __all__ = ["GradientCheck", "check_gradient", "DEFAULT_RTOL"]
@@ -203,15 +204,6 @@ class GradientCheck:
             return f"{head}: relative error {'<=' if self.ok else '>'} tolerance {self.tolerance:.0e} ({cost})"
         relation = "<" if self.rel_error < below else ">="
         return f"{head}: relative error {relation} {below:.0e} ({cost})"
-
-
-def _norm(a: np.ndarray) -> float:
-    """Euclidean/Frobenius norm that neither overflows nor underflows for extreme entries."""
-    a = np.asarray(a, dtype=np.float64)
-    m = float(np.max(np.abs(a), initial=0.0))
-    if m == 0.0 or not np.isfinite(m):
-        return m
-    return m * float(np.sqrt(np.sum((a / m) ** 2)))
 
 
 def _tolerance(name: str, value: object) -> None:
@@ -455,14 +447,14 @@ def _full_verdict(
     # Rounding in the argument of f: f is computed as f(x + delta) with |delta| ~ u |x|. To first
     # order this shifts each difference quotient by ~ u ||g|| |x_i| / h_i; at a minimum (g ~ 0)
     # the second-order effect ~ u |f''| ||x|| remains. Neither is visible in |f| alone.
-    noise = diff.noise + unit * curvature * float(_norm(point))
+    noise = diff.noise + unit * curvature * float(frobenius_norm(point))
     if method != "complex":
-        noise = noise + unit * float(_norm(g)) * np.maximum(np.abs(point), 1.0) / diff.steps
+        noise = noise + unit * float(frobenius_norm(g)) * np.maximum(np.abs(point), 1.0) / diff.steps
     else:  # no cancellation; allow for rounding at the natural scale |f| / |x| of a derivative
         noise = noise + unit * abs(diff.f0) / np.maximum(np.abs(point), 1.0)
-    error_estimate = float(_norm(noise)) if n else 0.0
+    error_estimate = float(frobenius_norm(noise)) if n else 0.0
     delta = g - diff.gradient
-    scale = max(float(_norm(g)), float(_norm(diff.gradient)))
+    scale = max(float(frobenius_norm(g)), float(frobenius_norm(diff.gradient)))
     detail = ""
     worst = None
     if n:
@@ -472,7 +464,7 @@ def _full_verdict(
             f"analytic {g[worst]:.6g} vs numerical {diff.gradient[worst]:.6g}."
         )
     return _judge(
-        abs_error=float(_norm(delta)),
+        abs_error=float(frobenius_norm(delta)),
         scale=scale,
         error_estimate=error_estimate,
         rtol=rtol,
@@ -574,12 +566,12 @@ def _directional_verdict(
     g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit, *, curvature, n_evals, remark=""
 ) -> GradientCheck:
     xmax = max(float(np.max(np.abs(point), initial=0.0)), 1.0)
-    g_norm = float(_norm(g))
+    g_norm = float(frobenius_norm(g))
     numeric = np.array([s.value for s in slopes])
     t = slopes[0].step
     # rounding of the values of f, and of the argument x + t v (|delta| ~ u max|x|), as in the full check
     noise = np.array([s.noise for s in slopes]) + unit * g_norm * (1.0 if method == "complex" else xmax / t)
-    noise = noise + unit * curvature * float(_norm(point))
+    noise = noise + unit * curvature * float(frobenius_norm(point))
     delta = np.abs(analytic - numeric)
     j = int(np.argmax(delta))
     scale = max(g_norm, float(np.max(np.abs(numeric))))

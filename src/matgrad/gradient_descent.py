@@ -36,6 +36,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .inner_product import frobenius_norm
 from .validation import as_numeric_array, check_regression_shapes, positive_int, random_generator
 
 __all__ = [
@@ -147,11 +148,7 @@ def _frobenius(A: np.ndarray) -> float:
     squares = float(np.dot(flat, flat))
     if _SQUARES_SAFE_MIN <= squares < math.inf:
         return math.sqrt(squares)
-    largest = float(np.max(np.abs(flat))) if flat.size else 0.0
-    if largest == 0.0 or not math.isfinite(largest):  # zero, or an infinite or NaN entry
-        return largest
-    scaled = flat / largest
-    return largest * math.sqrt(float(np.dot(scaled, scaled)))
+    return frobenius_norm(flat)  # zero, inf or NaN entries, or squares that under- or overflow
 
 
 #: Below this a sum of squares may have lost digits to underflow (about 2^-900, far above the subnormals)...
@@ -594,7 +591,7 @@ def gradient_descent(
     if gram:
         # lambda_max of the Gram matrix is as accurate as sigma_max(X)^2 (only lambda_min suffers from
         # squaring the condition number), and it saves the SVD of the large X. An overflow here (huge X or Y)
-        # is reported by _gram_descent as divergence at step 0, as the plain path does, not as a RuntimeWarning.
+        # is not a RuntimeWarning: the default step is then refused, a given one diverges at step 0.
         largest = float(np.max(np.abs(X), initial=0.0))
         if 0.0 < largest < _GRAM_MIN_ENTRY:
             raise ValueError(

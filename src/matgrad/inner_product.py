@@ -58,6 +58,19 @@ def _inner(name_a: str, A: ArrayLike, name_b: str, B: ArrayLike) -> float | comp
     return as_python_scalar(_times_power_of_two(np.asarray(value), ea + eb))
 
 
+def frobenius_norm(a: ArrayLike) -> float:
+    """Euclidean/Frobenius norm that neither overflows nor underflows for extreme entries.
+
+    The entries are divided by the largest magnitude first; inf for an infinite entry, NaN for a NaN,
+    0 for an empty or zero array. Shared by the checker and by gradient descent.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    m = float(np.max(np.abs(a), initial=0.0))
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    return m * float(np.sqrt(np.sum((a / m) ** 2)))
+
+
 def _exponent(A: np.ndarray) -> int:
     """``e`` with ``max |A_ij| = m 2^e``, ``0.5 <= m < 1`` (0 for an empty or zero array)."""
     largest = float(np.max(np.abs(A), initial=0.0))
