@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv test unit nbval book clean-book execute lint cite-check clean bench test-oldest mutation
+.PHONY: help venv lab test unit nbval book clean-book execute lint cite-check clean bench test-oldest mutation
 
 help:
 	@echo "make book     build the HTML book strictly into _build/html (creates .venv if missing)"
+	@echo "make lab      open the chapters in JupyterLab, with the .venv kernel that has matgrad (creates .venv if missing)"
 	@echo "make test     unit tests, then re-execute every notebook under strict nbval"
 	@echo "make execute  re-execute every notebook in place (after editing one)"
 	@echo "make lint     ruff over the package, tests, tools and notebooks"
@@ -25,6 +26,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $(STAMP)
+
+# JupyterLab in book/, from .venv (whose kernel imports matgrad). As root (containers), JupyterLab needs --allow-root.
+# LAB_DIR and LAB_ARGS let tests/test_lab.py start it on a copy of a chapter, on a port and token of its own.
+LAB_DIR ?= book
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: venv unit nbval
 

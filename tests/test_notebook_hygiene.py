@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import colab_cell  # noqa: E402  (tools/colab_cell.py writes the cell this file checks)
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -112,7 +116,9 @@ def test_nothing_hidden_from_nbval_without_a_reason(path):
 def test_first_code_cell_sets_up_colab(path):
     # Colab has no matgrad: the first code cell installs it there and does nothing elsewhere
     # (tools/colab_cell.py writes it); it is hidden from the rendered book by its remove-cell tag.
+    # The cell installs from the repository URL in _config.yml, the one place that holds it.
     first = code_cells(path)[0]
     source = "".join(first["source"])
-    assert source.startswith("# Colab set-up") and '"google.colab" in sys.modules' in source, path.name
+    assert source == colab_cell.SOURCE, f"{path.name}: Colab cell out of date; run python tools/colab_cell.py"
+    assert '"google.colab" in sys.modules' in source and colab_cell.repository_url() in source
     assert "remove-cell" in first["metadata"].get("tags", [])

@@ -1,11 +1,14 @@
 """Insert (or refresh) the Colab set-up cell at the top of every chapter notebook.
 
 On Google Colab the notebooks need ``matgrad`` installed; everywhere else (Binder reads
-requirements.txt, local runs use the editable install) the cell does nothing. Usage:
+requirements.txt, local runs use the editable install) the cell does nothing. The cell installs from
+the repository named in ``_config.yml`` (``repository: url:``), the one place that holds that address.
+Usage:
 
     python tools/colab_cell.py [NOTEBOOK ...]     (default: every notebook in book/)
 
-then re-execute the notebooks (``make execute``).
+The cell has no output, so nothing needs re-executing. ``tests/test_notebook_hygiene.py`` fails while a
+notebook's cell differs from the one this tool writes.
 """
 
 from __future__ import annotations
@@ -14,14 +17,22 @@ import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# Colab set-up"
+
+
+def repository_url() -> str:
+    """The book's repository, as ``_config.yml`` gives it."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+
+
 SOURCE = f"""{MARKER}: on Google Colab, install matgrad from the book's repository (does nothing elsewhere).
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install --quiet "matgrad @ git+https://github.com/matgrad/matgrad"
+    %pip install --quiet "matgrad @ git+{repository_url()}"
 """
 
 
