@@ -1,6 +1,6 @@
 """Accuracy and cost of gradient checkers on the same smooth functions (a benchmark, not a test; not timed).
 
-For every function of :func:`matgrad.test_functions.smooth_problems` (the least-squares loss, log det,
+For every function of :func:`matgrad.examples.smooth_problems` (the least-squares loss, log det,
 trace of an inverse, softplus of a product) and several seeds, this prints the normwise relative error
 ``||g_num - g|| / ||g||`` of each numerical gradient against the known gradient ``g``, and the number of
 evaluations of ``f`` it cost (counted by wrapping ``f``), per entry of ``x``:
@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matgrad import check_gradient, numerical_gradient
-from matgrad.test_functions import SmoothProblem, smooth_problems
+from matgrad.examples import SmoothProblem, smooth_problems
 
 try:  # optional
     import numdifftools

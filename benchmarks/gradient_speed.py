@@ -59,7 +59,7 @@ import numpy as np
 
 import matgrad
 from matgrad import check_gradient, directional_difference, grad_W, loss, loss_and_grad, numerical_gradient
-from matgrad.gradient_descent import gradient_descent
+from matgrad.descent import gradient_descent
 
 try:  # optional: which BLAS library, kernel and thread count NumPy uses
     import threadpoolctl

@@ -8,7 +8,7 @@ from hypothesis import given
 from strategies import regression_problems
 
 import matgrad
-from matgrad.expansion import (
+from matgrad.chapters.expansion import (
     TaylorTerms,
     exact_remainder,
     first_order_remainder,

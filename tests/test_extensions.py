@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matgrad
-from matgrad.extensions import (
+from matgrad.chapters.extensions import (
     add_intercept_column,
     half_mse_grad_W,
     half_mse_loss,

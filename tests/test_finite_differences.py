@@ -10,8 +10,8 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 import matgrad
 from matgrad import default_step, numerical_gradient
+from matgrad.examples import smooth_problems
 from matgrad.finite_differences import directional_difference
-from matgrad.test_functions import smooth_problems
 
 METHODS = ["forward", "central", "richardson", "complex"]
 # Error bound of each method on smooth functions of unit scale (relative, normwise).

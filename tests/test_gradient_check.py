@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import matgrad
 from matgrad import GradientCheck, check_gradient, grad_W, loss, make_regression
-from matgrad.test_functions import log_det, log_det_grad, smooth_problems
+from matgrad.examples import log_det, log_det_grad, smooth_problems
 
 METHODS = ["forward", "central", "richardson", "complex"]
 
@@ -584,7 +584,7 @@ def test_a_decisive_pass_or_a_loose_tolerance_of_the_callers_own_is_not_re_check
 
 
 def _small_scale_cases():
-    from matgrad.test_functions import log_det, log_det_grad
+    from matgrad.examples import log_det, log_det_grad
 
     A = np.eye(3) + 0.3 * np.random.default_rng(1).standard_normal((3, 3))
     x = 1e-3 * np.random.default_rng(0).standard_normal(5)

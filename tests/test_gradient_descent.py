@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import matgrad
-from matgrad.gradient_descent import (
+from matgrad.descent import (
     DIVERGENCE_FACTOR,
     contraction_factor,
     descent_flops,
@@ -439,7 +439,7 @@ def test_the_gram_path_on_float32_data_takes_the_steps_of_the_plain_path():
     np.testing.assert_allclose(gram.W, plain.W, rtol=1e-12, atol=1e-14)
     true_norm = np.linalg.norm(matgrad.grad_W(gram.W, X.astype(np.float64), Y.astype(np.float64)))
     assert gram.grad_norm_history[-1] == pytest.approx(true_norm, rel=1e-6, abs=1e-15)
-    XtX, XtY, _ = matgrad.gram_matrices(X, Y)
+    XtX, XtY, _ = matgrad.descent.gram_matrices(X, Y)
     assert XtX.dtype == XtY.dtype == np.float64
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import matgrad
-from matgrad.hessian import hessian_vector_product, hessian_W, numerical_hessian, numerical_jacobian
+from matgrad.chapters.hessian import hessian_vector_product, hessian_W, numerical_hessian, numerical_jacobian
 
 # entries on a grid of tenths in [-2, 2]: no underflow, and exact rank deficiencies stay exact
 unit = st.integers(-20, 20).map(lambda i: i / 10)

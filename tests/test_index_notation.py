@@ -8,7 +8,7 @@ from hypothesis import given
 from strategies import regression_problems
 
 import matgrad
-from matgrad.index_notation import (
+from matgrad.chapters.index_notation import (
     IndexRoles,
     analyse_subscripts,
     grad_W_by_einsum,

@@ -19,8 +19,8 @@ from recording import recorded, steps_of
 import matgrad
 from matgrad import least_squares as ls
 
-gd = importlib.import_module("matgrad.gradient_descent")
-ne = importlib.import_module("matgrad.normal_equations")
+gd = importlib.import_module("matgrad.descent")
+ne = importlib.import_module("matgrad.solvers")
 fd = importlib.import_module("matgrad.finite_differences")
 gc = importlib.import_module("matgrad.gradient_check")
 
@@ -114,15 +114,15 @@ def test_hessian_vector_product_check_finite_false():
     V, X, _ = rng_problem()
     X[0, 0] = np.inf
     with np.errstate(invalid="ignore"):
-        assert not np.isfinite(matgrad.hessian_vector_product(V, X, check_finite=False)).all()
-        assert not np.isfinite(matgrad.hessian_W(X, check_finite=False)).all()
+        assert not np.isfinite(matgrad.chapters.hessian.hessian_vector_product(V, X, check_finite=False)).all()
+        assert not np.isfinite(matgrad.chapters.hessian.hessian_W(X, check_finite=False)).all()
     with pytest.raises(ValueError, match="X contains"):
-        matgrad.hessian_vector_product(V, X)
+        matgrad.chapters.hessian.hessian_vector_product(V, X)
 
 
 def test_hessian_w_default_is_one_output():
     X = np.arange(6.0).reshape(3, 2)
-    np.testing.assert_array_equal(matgrad.hessian_W(X), 2 / 3 * X.T @ X)
+    np.testing.assert_array_equal(matgrad.chapters.hessian.hessian_W(X), 2 / 3 * X.T @ X)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_numerical_jacobian_moves_each_entry_by_the_documented_step():
         seen.append(v.copy())
         return v**3
 
-    J = matgrad.numerical_jacobian(F, x)
+    J = matgrad.chapters.hessian.numerical_jacobian(F, x)
     h = EPS ** (1 / 3)
     moves = np.array([p - x for p in seen[1:]])  # seen[0] is x itself (the output size)
     for j in range(3):
@@ -155,8 +155,8 @@ def test_numerical_jacobian_moves_each_entry_by_the_documented_step():
 def test_numerical_hessian_of_a_gradient_with_explicit_step():
     X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, -1.0]])
     Y = np.ones((3, 1))
-    H = matgrad.numerical_hessian(lambda w: matgrad.grad_W(w, X, Y), np.zeros((2, 1)), h=0.5)
-    np.testing.assert_allclose(H, matgrad.hessian_W(X), rtol=1e-12)
+    H = matgrad.chapters.hessian.numerical_hessian(lambda w: matgrad.grad_W(w, X, Y), np.zeros((2, 1)), h=0.5)
+    np.testing.assert_allclose(H, matgrad.chapters.hessian.hessian_W(X), rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -198,24 +198,24 @@ def test_refusal_threshold_is_ten_d_eps(method, rcond_of):
         assert (factor - 1) * d * EPS < rcond_of(X) < (factor + 1) * d * EPS
         Y = X @ np.array([1.0, 2.0])
         if solved:
-            W = matgrad.solve_normal_equations(X, Y, method)
+            W = matgrad.solvers.solve_normal_equations(X, Y, method)
             assert np.all(np.isfinite(W))
         else:
             with pytest.raises(np.linalg.LinAlgError, match=rf"method='{method}'.*not above 10 d eps"):
-                matgrad.solve_normal_equations(X, Y, method)
+                matgrad.solvers.solve_normal_equations(X, Y, method)
 
 
 @pytest.mark.parametrize("method", ["qr", "cholesky"])
 def test_refusals_name_the_method_and_the_column(method):
     X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
     with pytest.raises(np.linalg.LinAlgError, match=rf"method='{method}' needs X of full column rank, but column 1"):
-        matgrad.solve_normal_equations(X, np.ones(3), method)
+        matgrad.solvers.solve_normal_equations(X, np.ones(3), method)
 
 
 def test_lstsq_drops_tiny_singular_values_like_numpy():
     """method='lstsq' uses NumPy's default cutoff (rcond=None): a numerically dependent column is ignored."""
     X = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-17], [1.0, 1.0]])
-    W = matgrad.solve_normal_equations(X, np.array([2.0, 2.0, 2.0]), "lstsq")
+    W = matgrad.solvers.solve_normal_equations(X, np.array([2.0, 2.0, 2.0]), "lstsq")
     np.testing.assert_allclose(W, [1.0, 1.0], rtol=1e-12)
 
 
@@ -299,44 +299,44 @@ def test_gradient_descent_from_a_given_start_leaves_it_alone():
 def test_sgd_detects_divergence_and_stops():
     X, Y = descent_problem(seed=4)
     L = matgrad.lipschitz_constant(X)
-    result = matgrad.stochastic_gradient_descent(X, Y, batch_size=30, step=5 / L, n_epochs=200)
+    result = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=30, step=5 / L, n_epochs=200)
     assert result.diverged and result.n_epochs < 200 and result.n_steps == result.n_epochs
     assert result.loss_history[-1] > gd.DIVERGENCE_FACTOR**2 * result.loss_history[0] or not np.isfinite(
         result.loss_history[-1]
     )
-    calm = matgrad.stochastic_gradient_descent(X, Y, batch_size=7, n_epochs=3)
+    calm = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=7, n_epochs=3)
     assert not calm.diverged and calm.n_epochs == 3 and calm.n_steps == 3 * math.ceil(30 / 7)
     assert f"final loss {calm.loss_history[-1]:.3e}" in repr(calm)
-    default = matgrad.stochastic_gradient_descent(X, Y, batch_size=7)
+    default = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=7)
     assert default.n_epochs == 10
-    same = matgrad.stochastic_gradient_descent(X, Y, batch_size=7, seed=0)
+    same = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=7, seed=0)
     np.testing.assert_array_equal(default.W, same.W)
 
 
 def test_sgd_starts_where_it_is_told():
     X, Y = descent_problem(seed=5)
     W0 = np.full((4, 2), 0.5)
-    result = matgrad.stochastic_gradient_descent(X, Y, batch_size=30, n_epochs=1, W0=W0)
+    result = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=30, n_epochs=1, W0=W0)
     assert result.loss_history[0] == pytest.approx(matgrad.loss(W0, X, Y), rel=1e-12)
 
 
 def test_minibatch_of_one_row():
     W, X, Y = rng_problem()
-    G = matgrad.minibatch_gradient(W, X, Y, [4])
+    G = matgrad.descent.minibatch_gradient(W, X, Y, [4])
     np.testing.assert_allclose(G, 2 * np.outer(X[4], X[4] @ W - Y[4]), rtol=1e-12)
 
 
 def test_strong_convexity_of_a_square_matrix():
     """N = d: mu = (2/N) sigma_min(X)^2 > 0 for an invertible X (only N < d forces 0)."""
     X = np.array([[2.0, 0.0], [0.0, 0.5]])
-    assert matgrad.strong_convexity_constant(X) == pytest.approx(2 / 2 * 0.25, rel=1e-14)
-    assert matgrad.strong_convexity_constant(X[:1]) == 0.0
+    assert matgrad.descent.strong_convexity_constant(X) == pytest.approx(2 / 2 * 0.25, rel=1e-14)
+    assert matgrad.descent.strong_convexity_constant(X[:1]) == 0.0
 
 
 def test_lipschitz_and_strong_convexity_are_squares_of_singular_values():
     X = np.diag([3.0, 0.5])
     assert matgrad.lipschitz_constant(X) == 9.0
-    assert matgrad.strong_convexity_constant(X) == 0.25
+    assert matgrad.descent.strong_convexity_constant(X) == 0.25
 
 
 # ---------------------------------------------------------------------------------------------------

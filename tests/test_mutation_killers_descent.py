@@ -1,4 +1,4 @@
-"""Tests written to kill the mutants of ``matgrad.gradient_descent`` that survived mutation testing.
+"""Tests written to kill the mutants of ``matgrad.descent`` that survived mutation testing.
 
 Each test states a documented property of gradient descent or stochastic gradient descent that the other
 tests left unchecked: errors that name the offending argument, the boolean fields and the repr of the
@@ -18,7 +18,7 @@ import pytest
 
 import matgrad
 
-gd = importlib.import_module("matgrad.gradient_descent")
+gd = importlib.import_module("matgrad.descent")
 
 
 def descent_problem(seed=0, N=30, d=4, k=2):
@@ -46,7 +46,7 @@ def test_bad_starting_point_is_named_W0(gram, W0, error, pattern):
     with pytest.raises(error, match=pattern):
         matgrad.gradient_descent(X, Y, W0=W0, gram=gram)
     with pytest.raises(error, match=pattern):
-        matgrad.stochastic_gradient_descent(X, Y, batch_size=5, W0=W0)
+        matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=5, W0=W0)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_result_fields_and_repr_show_the_flags_and_the_batch_size():
     result = matgrad.gradient_descent(X, Y, max_iter=2)
     assert result.gram is False and result.converged is False and result.diverged is False
     assert "gram=False" in repr(result)
-    sgd = matgrad.stochastic_gradient_descent(X, Y, batch_size=7, n_epochs=2)
+    sgd = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=7, n_epochs=2)
     assert sgd.diverged is False and sgd.batch_size == 7
     assert "batch_size=7, diverged=False" in repr(sgd)
 
@@ -196,7 +196,7 @@ def test_plain_descent_does_not_depend_on_the_callers_error_state():
 
 def one_row_sgd(y, step, n_epochs, **kwargs):
     """N = d = 1, X = [[1]]: every epoch is one step w <- w - 2 step (w - y), the error scales by 1 - 2 step."""
-    return matgrad.stochastic_gradient_descent([[1.0]], [y], batch_size=1, step=step, n_epochs=n_epochs, **kwargs)
+    return matgrad.descent.stochastic_gradient_descent([[1.0]], [y], batch_size=1, step=step, n_epochs=n_epochs, **kwargs)
 
 
 def test_sgd_stops_at_the_first_loss_beyond_the_divergence_threshold():
@@ -243,7 +243,7 @@ def test_sgd_fluctuating_around_the_minimiser_is_not_divergence(scale):
     underflows to 0 and 2 s^2 does not.
     """
     s = scale
-    result = matgrad.stochastic_gradient_descent([[1.0], [1.0]], [s, -s], batch_size=1, n_epochs=3)
+    result = matgrad.descent.stochastic_gradient_descent([[1.0], [1.0]], [s, -s], batch_size=1, n_epochs=3)
     assert result.diverged is False and result.n_epochs == 3 and result.n_steps == 6
     assert np.all(result.loss_history[1:] > 0)
     assert result.loss_history[1] == result.loss_history[-1]
@@ -257,7 +257,7 @@ def test_sgd_overflow_emits_no_warning():
     X, Y = descent_problem(seed=4)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = matgrad.stochastic_gradient_descent(X, Y, batch_size=1, step=1e300, n_epochs=5)
+        result = matgrad.descent.stochastic_gradient_descent(X, Y, batch_size=1, step=1e300, n_epochs=5)
     assert result.diverged and result.n_epochs == 1 and not np.isfinite(result.loss_history[-1])
 
 

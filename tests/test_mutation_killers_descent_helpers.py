@@ -1,4 +1,4 @@
-"""Tests written to kill surviving mutants of the small helpers of ``matgrad.gradient_descent``.
+"""Tests written to kill surviving mutants of the small helpers of ``matgrad.descent``.
 
 They state documented properties the other tests left unchecked: the finiteness errors of functions
 without a ``check_finite`` option advise none (``_real_array``), the default step ``1/L`` is used for

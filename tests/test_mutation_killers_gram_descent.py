@@ -17,7 +17,7 @@ import pytest
 
 import matgrad
 
-gd = importlib.import_module("matgrad.gradient_descent")
+gd = importlib.import_module("matgrad.descent")
 FACTOR = gd.DIVERGENCE_FACTOR  # documented: 1e12
 
 

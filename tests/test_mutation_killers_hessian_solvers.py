@@ -1,4 +1,4 @@
-"""Tests written to kill the mutants of ``matgrad.hessian`` and ``matgrad.normal_equations`` that survived.
+"""Tests written to kill the mutants of ``matgrad.chapters.hessian`` and ``matgrad.solvers`` that survived.
 
 Each test states a documented property the other tests left unchecked: where the numerical Jacobian says
 it failed (``x``, ``x + h e_j`` or ``x - h e_j``) and which argument it blames, that ``check_finite=False``
@@ -48,7 +48,7 @@ def finite_except(where):
 )
 def test_jacobian_names_the_point_where_F_is_not_finite(F, match):
     with pytest.raises(ValueError, match=match):
-        matgrad.numerical_jacobian(F, np.zeros(2))
+        matgrad.chapters.hessian.numerical_jacobian(F, np.zeros(2))
 
 
 def test_jacobian_names_the_step_at_which_the_output_size_changes():
@@ -58,31 +58,31 @@ def test_jacobian_names_the_step_at_which_the_output_size_changes():
         return v[:1].copy() if v[0] < 0 else v.copy()
 
     with pytest.raises(ValueError, match=rf"^F returned 1 values at x - {NUMBER} e_0 but 2 at x: "):
-        matgrad.numerical_jacobian(F, np.zeros(2))
+        matgrad.chapters.hessian.numerical_jacobian(F, np.zeros(2))
 
 
 def test_jacobian_blames_F_x_for_non_numeric_output():
     with pytest.raises(TypeError, match=r"at x it returned 'abc': F\(x\) must be numeric"):
-        matgrad.numerical_jacobian(lambda v: "abc", np.zeros(2))
+        matgrad.chapters.hessian.numerical_jacobian(lambda v: "abc", np.zeros(2))
 
 
 @pytest.mark.parametrize(("W", "error"), [(np.array([1.0, np.nan]), ValueError), ("abc", TypeError)])
 def test_numerical_hessian_blames_W(W, error):
     with pytest.raises(error, match=r"^W (contains 1 non-finite|must be numeric)"):
-        matgrad.numerical_hessian(lambda w: w, W)
+        matgrad.chapters.hessian.numerical_hessian(lambda w: w, W)
 
 
 def test_numerical_hessian_blames_grad_W_for_non_numeric_output():
     with pytest.raises(TypeError, match=r"not 'abc': grad\(W\) must be numeric"):
-        matgrad.numerical_hessian(lambda w: "abc", np.zeros(2))
+        matgrad.chapters.hessian.numerical_hessian(lambda w: "abc", np.zeros(2))
 
 
 def test_numerical_hessian_checks_the_shape_before_the_values():
     """A NaN gradient of the wrong shape is reported as a shape error; of the right shape, as numerical_jacobian."""
     with pytest.raises(ValueError, match=r"grad\(W\) has shape \(3,\) but W has shape \(2,\)"):
-        matgrad.numerical_hessian(lambda w: np.full(3, np.nan), np.zeros(2))
+        matgrad.chapters.hessian.numerical_hessian(lambda w: np.full(3, np.nan), np.zeros(2))
     with pytest.raises(ValueError, match=r"^F is not finite at x$"):
-        matgrad.numerical_hessian(lambda w: np.full(2, np.nan), np.zeros(2))
+        matgrad.chapters.hessian.numerical_hessian(lambda w: np.full(2, np.nan), np.zeros(2))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -105,8 +105,8 @@ def test_check_finite_false_solves_with_a_nan_target(method):
 
     def solve(Y, **kw):
         if method == "minimum_norm":
-            return matgrad.minimum_norm_solution(X, Y, **kw)
-        return matgrad.solve_normal_equations(X, Y, method, **kw)
+            return matgrad.solvers.minimum_norm_solution(X, Y, **kw)
+        return matgrad.solvers.solve_normal_equations(X, Y, method, **kw)
 
     W = solve(Y_nan, check_finite=False)
     assert np.isnan(W[:, 0]).all()
@@ -120,9 +120,9 @@ def test_check_finite_false_lets_cholesky_refuse_a_nan_data_matrix_by_its_rank_t
     X, Y = small_problem()
     X[0, 0] = np.nan
     with pytest.raises(np.linalg.LinAlgError, match=r"method='cholesky' needs X of full column rank"):
-        matgrad.solve_normal_equations(X, Y, "cholesky", check_finite=False)
+        matgrad.solvers.solve_normal_equations(X, Y, "cholesky", check_finite=False)
     with pytest.raises(ValueError, match=r"^X contains 1 non-finite"):
-        matgrad.solve_normal_equations(X, Y, "cholesky")
+        matgrad.solvers.solve_normal_equations(X, Y, "cholesky")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def test_refusal_names_the_matrix_whose_condition_was_tested(method, what):
         match=rf"method='{method}' needs X of full column rank, but {what} \(with the columns of X scaled to unit "
         rf"norm\) is singular to working precision",
     ):
-        matgrad.solve_normal_equations(X, np.ones(3), method)
+        matgrad.solvers.solve_normal_equations(X, np.ones(3), method)
 
 
 def test_qr_refuses_at_exactly_ten_d_eps():
@@ -168,11 +168,11 @@ def test_qr_refuses_at_exactly_ten_d_eps():
     else:
         pytest.skip("no matrix of this family has a reciprocal condition number of exactly 10 d eps here")
     with pytest.raises(np.linalg.LinAlgError, match=r"is not above 10 d eps"):
-        matgrad.solve_normal_equations(X, np.array([1.0, 0.0]), "qr")
+        matgrad.solvers.solve_normal_equations(X, np.array([1.0, 0.0]), "qr")
     X[1, 1] = np.nextafter(X[1, 1], 1.0)  # one ulp further from singular: above the threshold
     while unit_column_rcond(X, "qr") <= threshold:
         X[1, 1] = np.nextafter(X[1, 1], 1.0)
-    assert np.all(np.isfinite(matgrad.solve_normal_equations(X, np.array([1.0, 0.0]), "qr")))
+    assert np.all(np.isfinite(matgrad.solvers.solve_normal_equations(X, np.array([1.0, 0.0]), "qr")))
 
 
 def unequal_columns(t, m=16):
@@ -209,10 +209,10 @@ def test_the_rank_test_scales_the_columns_to_unit_norm(method):
         assert (factor - 1) * d * EPS < unit_column_rcond(X, method) < (factor + 1) * d * EPS
         Y = X @ W_true
         if solved:
-            assert np.all(np.isfinite(matgrad.solve_normal_equations(X, Y, method)))
+            assert np.all(np.isfinite(matgrad.solvers.solve_normal_equations(X, Y, method)))
         else:
             with pytest.raises(np.linalg.LinAlgError, match="not above 10 d eps"):
-                matgrad.solve_normal_equations(X, Y, method)
+                matgrad.solvers.solve_normal_equations(X, Y, method)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -226,9 +226,9 @@ def test_targets_with_no_columns_give_weights_with_no_columns(method):
     X, _ = small_problem()
     Y = np.zeros((3, 0))
     if method == "minimum_norm":
-        W = matgrad.minimum_norm_solution(X, Y)
+        W = matgrad.solvers.minimum_norm_solution(X, Y)
     else:
-        W = matgrad.solve_normal_equations(X, Y, method)
+        W = matgrad.solvers.solve_normal_equations(X, Y, method)
     assert W.shape == (2, 0)
 
 
@@ -245,8 +245,8 @@ def test_solutions_scale_with_the_data(method, x_shift, y_shift):
 
     def solve(X, Y):
         if method == "minimum_norm":
-            return matgrad.minimum_norm_solution(X, Y)
-        return matgrad.solve_normal_equations(X, Y, method)
+            return matgrad.solvers.minimum_norm_solution(X, Y)
+        return matgrad.solvers.solve_normal_equations(X, Y, method)
 
     expected = np.ldexp(np.linalg.solve(X.T @ X, X.T @ Y), y_shift - x_shift)
     np.testing.assert_allclose(solve(np.ldexp(X, x_shift), np.ldexp(Y, y_shift)), expected, rtol=1e-12)
@@ -262,9 +262,9 @@ def test_identity_data_return_the_targets_down_to_the_smallest_subnormal(method)
     tiny = 5e-324
     Y = np.array([[np.nan, tiny], [0.0, tiny]])
     if method == "minimum_norm":
-        W = matgrad.minimum_norm_solution(np.eye(2), Y, check_finite=False)
+        W = matgrad.solvers.minimum_norm_solution(np.eye(2), Y, check_finite=False)
     else:
-        W = matgrad.solve_normal_equations(np.eye(2), Y, method, check_finite=False)
+        W = matgrad.solvers.solve_normal_equations(np.eye(2), Y, method, check_finite=False)
     assert np.isnan(W[0, 0])
     np.testing.assert_array_equal(W[:, 1], [tiny, tiny])
 
@@ -277,9 +277,9 @@ def test_identity_data_return_the_targets_down_to_the_smallest_subnormal(method)
 @pytest.mark.parametrize(
     "call",
     [
-        pytest.param(lambda: matgrad.numerical_jacobian(lambda v: v, [1.0, np.nan]), id="numerical_jacobian-x"),
-        pytest.param(lambda: matgrad.numerical_hessian(lambda w: w, [1.0, np.nan]), id="numerical_hessian-W"),
-        pytest.param(lambda: matgrad.polynomial_features([1.0, np.nan], 2), id="polynomial_features-t"),
+        pytest.param(lambda: matgrad.chapters.hessian.numerical_jacobian(lambda v: v, [1.0, np.nan]), id="numerical_jacobian-x"),
+        pytest.param(lambda: matgrad.chapters.hessian.numerical_hessian(lambda w: w, [1.0, np.nan]), id="numerical_hessian-W"),
+        pytest.param(lambda: matgrad.solvers.polynomial_features([1.0, np.nan], 2), id="polynomial_features-t"),
     ],
 )
 def test_non_finite_argument_message_ends_with_the_value_and_advises_no_check_finite(call):

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import matgrad
-from matgrad.normal_equations import METHODS, minimum_norm_solution, polynomial_features, solve_normal_equations
+from matgrad.solvers import METHODS, minimum_norm_solution, polynomial_features, solve_normal_equations
 
 EPS = np.finfo(np.float64).eps
 

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from strategies import finite
 
 import matgrad
-from matgrad.outer_losses import (
+from matgrad.chapters.differentials import (
     composite_grad_W,
     composite_grad_X,
     composite_grad_Y,

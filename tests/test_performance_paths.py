@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from strategies import regression_problems
 
 import matgrad
+from matgrad import _checks as validation
 from matgrad import least_squares as ls
-from matgrad import validation
-from matgrad.gradient_descent import gradient_descent, gram_gradient, gram_loss, gram_matrices, lipschitz_constant
+from matgrad.descent import gradient_descent, gram_gradient, gram_loss, gram_matrices, lipschitz_constant
 from matgrad.least_squares import grad_W, loss, loss_and_grad
 
 ROOT = Path(__file__).resolve().parent.parent

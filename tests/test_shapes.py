@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from matgrad.shapes import format_shapes_table, gradient_shapes_table, symbolic_gradient, symbolic_gradient_check
+from matgrad.chapters.derivative_x import (
+    format_shapes_table,
+    gradient_shapes_table,
+    symbolic_gradient,
+    symbolic_gradient_check,
+)
 
 
 @pytest.mark.parametrize(("N", "d", "k"), [(5, 3, 2), (4, 2, 3), (1, 1, 1), (7, 4, 1)])

@@ -1,4 +1,4 @@
-"""Tests of matgrad.symbolic: SymPy's matrix route, the entry-by-entry route, and the way back to NumPy."""
+"""Tests of matgrad.chapters.symbolic: SymPy's matrix route, the entry-by-entry route, and the way back to NumPy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 import matgrad
-from matgrad.symbolic import (
+from matgrad.chapters.symbolic import (
     EntrywiseComparison,
     compare_entrywise,
     differentiate,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matgrad import check_gradient, numerical_gradient
-from matgrad.test_functions import (
+from matgrad.examples import (
     SmoothProblem,
     log_det,
     log_det_grad,

@@ -8,7 +8,7 @@ from hypothesis import given
 from strategies import regression_problems
 
 import matgrad
-from matgrad.trace_identities import (
+from matgrad.chapters.trace import (
     IDENTITIES,
     Identity,
     IdentityInstance,

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from strategies import finite, regression_problems
 
 import matgrad
-from matgrad.vectorization import (
+from matgrad.chapters.first_order import (
     jacobian_residual_vec,
     jacobian_to_gradient,
     kron_identity_left,

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .validation import positive_int, random_generator
+from ._checks import positive_int, random_generator
 
 __all__ = ["make_regression"]
 

@@ -34,7 +34,7 @@ precision: the best achievable accuracy is then ``u^(2/3) ~ 2e-5`` (central)
 instead of ``4e-11``. A float64 step used on a float32 function gives an error
 of order ``u32 |f| / h ~ 1e-2``.
 
-Measured on the functions of :mod:`matgrad.test_functions` (``benchmarks/checker_accuracy.py``),
+Measured on the functions of :mod:`matgrad.examples` (``benchmarks/checker_accuracy.py``),
 the worst normwise relative errors are about ``4e-7`` (forward), ``3e-10`` (central),
 ``3e-12`` (Richardson) and ``3e-16`` (complex step). The constant in front of
 ``u^(1/5)`` was measured too: the optimum of ``h^4 M_5 / 30 + 1.5 u |f| / h`` is
@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import as_numeric_array
+from ._checks import as_numeric_array
 
 __all__ = ["METHODS", "default_step", "directional_difference", "numerical_gradient"]
 

@@ -91,6 +91,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._checks import as_numeric_array, random_generator
 from .finite_differences import (
     _as_real_point,
     _check_method,
@@ -103,7 +104,6 @@ from .finite_differences import (
     default_step,
 )
 from .inner_product import frobenius_norm
-from .validation import as_numeric_array, random_generator
 
 __all__ = ["GradientCheck", "check_gradient", "DEFAULT_RTOL"]
 

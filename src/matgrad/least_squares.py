@@ -25,13 +25,18 @@ import functools
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import (
+from ._checks import (
     matmul_propagates_non_finite,
     prepare_regression,
     prepare_regression_deferred,
     regression_arrays_ready,
     require_finite_inputs,
 )
+
+# Phase-1 re-exports (to be merged into this module)
+from .chapters.first_order import unvec, vec  # noqa: E402, F401
+from .data import make_regression  # noqa: E402, F401
+from .inner_product import directional_derivative, frobenius_inner, relative_difference  # noqa: E402, F401
 
 __all__ = ["residual", "loss", "grad_W", "grad_X", "grad_Y", "loss_and_grad"]
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gradient_check import check_gradient
+from .._checks import positive_int, random_generator
+from ..gradient_check import check_gradient
+from ..least_squares import grad_W, grad_X, grad_Y, loss, residual
 from .hessian import hessian_vector_product, hessian_W, numerical_hessian, numerical_jacobian
-from .least_squares import grad_W, grad_X, grad_Y, loss, residual
-from .validation import positive_int, random_generator
 
 __all__ = [
     "ShapeRow",
@@ -78,7 +78,7 @@ def gradient_shapes_table(N: int = 5, d: int = 3, k: int = 2, *, seed: int = 0) 
     unambiguous), each derivative is computed with :mod:`matgrad` or from its
     closed form, and compared with finite differences: gradients with
     :func:`matgrad.check_gradient`, Jacobians and Hessians with
-    :func:`matgrad.hessian.numerical_jacobian` (exact up to rounding, since they are
+    :func:`matgrad.chapters.hessian.numerical_jacobian` (exact up to rounding, since they are
     derivatives of affine maps).
 
     Parameters

@@ -27,8 +27,8 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .inner_product import _exponent
-from .validation import as_numeric_array, as_python_scalar, check_regression_shapes, prepare_regression
+from .._checks import as_numeric_array, as_python_scalar, check_regression_shapes, prepare_regression
+from ..inner_product import _exponent
 
 __all__ = [
     "add_intercept_column",

@@ -34,9 +34,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .gradient_check import GradientCheck, check_gradient
-from .least_squares import grad_W, loss
-from .validation import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
+from .._checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
+from ..gradient_check import GradientCheck, check_gradient
+from ..least_squares import grad_W, loss
 
 __all__ = [
     "IDENTITIES",

@@ -43,7 +43,7 @@ import sympy as sp
 from numpy.typing import ArrayLike
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .validation import as_numeric_array, check_regression_shapes
+from .._checks import as_numeric_array, check_regression_shapes
 
 __all__ = [
     "EntrywiseComparison",

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._checks import as_numeric_array, random_generator
 from .least_squares import grad_W, loss
-from .validation import as_numeric_array, random_generator
 
 __all__ = [
     "SmoothProblem",
