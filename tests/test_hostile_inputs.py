@@ -58,7 +58,7 @@ fd = importlib.import_module("matgrad.finite_differences")
 gc = importlib.import_module("matgrad.gradient_check")
 ip = importlib.import_module("matgrad.inner_product")
 ls = importlib.import_module("matgrad.least_squares")
-val = importlib.import_module("matgrad._checks")
+val = importlib.import_module("matgrad._old_checks")
 shapes_mod = importlib.import_module("matgrad.chapters.derivative_x")
 data_mod = importlib.import_module("matgrad.data")
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from strategies import regression_problems
 
 import matgrad
-from matgrad import _checks as validation
+from matgrad import _old_checks as validation
 from matgrad import least_squares as ls
 from matgrad.descent import gradient_descent, gram_gradient, gram_loss, gram_matrices, lipschitz_constant
 from matgrad.least_squares import grad_W, loss, loss_and_grad

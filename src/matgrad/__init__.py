@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .chapters.first_order import unvec, vec
 from .descent import DescentResult, gradient_descent, lipschitz_constant
 from .finite_differences import default_step, directional_difference, numerical_gradient
 from .gradient_check import GradientCheck, check_gradient
@@ -41,8 +42,6 @@ from .least_squares import (
     make_regression,
     relative_difference,
     residual,
-    unvec,
-    vec,
 )
 
 __version__ = "0.1.0"

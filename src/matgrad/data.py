@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import positive_int, random_generator
+from ._old_checks import positive_int, random_generator
 
 __all__ = ["make_regression"]
 

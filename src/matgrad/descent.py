@@ -36,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array, check_regression_shapes, positive_int, random_generator
+from ._old_checks import as_numeric_array, check_regression_shapes, positive_int, random_generator
 from .inner_product import frobenius_norm
 
 __all__ = [

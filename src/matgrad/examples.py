@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array, random_generator
+from ._old_checks import as_numeric_array, random_generator
 from .least_squares import grad_W, loss
 
 __all__ = [
@@ -282,9 +282,7 @@ def _well_conditioned_square(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
 
 
-def smooth_problems(
-    seed: int = 0, *, N: int = 20, d: int = 4, k: int = 3, n: int = 4
-) -> list[SmoothProblem]:
+def smooth_problems(seed: int = 0, *, N: int = 20, d: int = 4, k: int = 3, n: int = 4) -> list[SmoothProblem]:
     """The common test bed: the least-squares loss and three smooth non-quadratic functions.
 
     Parameters

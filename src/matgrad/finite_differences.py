@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array
+from ._old_checks import as_numeric_array
 
 __all__ = ["METHODS", "default_step", "directional_difference", "numerical_gradient"]
 

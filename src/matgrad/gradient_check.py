@@ -91,7 +91,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array, random_generator
+from ._old_checks import as_numeric_array, random_generator
 from .finite_differences import (
     _as_real_point,
     _check_method,
@@ -598,8 +598,21 @@ def _directional_verdict(
 
 
 def _judge(
-    *, abs_error, scale, error_estimate, rtol, atol, method, n_evals, n_directions, worst, relative_to, where, detail,
-    notes, remark="",
+    *,
+    abs_error,
+    scale,
+    error_estimate,
+    rtol,
+    atol,
+    method,
+    n_evals,
+    n_directions,
+    worst,
+    relative_to,
+    where,
+    detail,
+    notes,
+    remark="",
 ) -> GradientCheck:
     if scale > 0:
         tolerance = rtol + (_SAFETY * error_estimate + atol) / scale
@@ -632,7 +645,16 @@ def _judge(
         )
     parts += [f"Note: {note}." for note in notes if note]
     return GradientCheck(
-        ok, rel_error, abs_error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst,
+        ok,
+        rel_error,
+        abs_error,
+        scale,
+        tolerance,
+        error_estimate,
+        method,
+        n_evals,
+        n_directions,
+        worst,
         " ".join(p for p in parts if p),
     )
 

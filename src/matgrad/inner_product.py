@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array, as_python_scalar
+from ._old_checks import as_numeric_array, as_python_scalar
 
 __all__ = ["frobenius_inner", "directional_derivative", "relative_difference"]
 

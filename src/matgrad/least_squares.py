@@ -25,7 +25,7 @@ import functools
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import (
+from ._old_checks import (
     matmul_propagates_non_finite,
     prepare_regression,
     prepare_regression_deferred,
@@ -34,7 +34,6 @@ from ._checks import (
 )
 
 # Phase-1 re-exports (to be merged into this module)
-from .chapters.first_order import unvec, vec  # noqa: E402, F401
 from .data import make_regression  # noqa: E402, F401
 from .inner_product import directional_derivative, frobenius_inner, relative_difference  # noqa: E402, F401
 

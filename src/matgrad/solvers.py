@@ -31,7 +31,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_numeric_array
+from ._old_checks import as_numeric_array
 
 __all__ = ["METHODS", "solve_normal_equations", "minimum_norm_solution", "polynomial_features"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import positive_int, random_generator
+from .._old_checks import positive_int, random_generator
 from ..gradient_check import check_gradient
 from ..least_squares import grad_W, grad_X, grad_Y, loss, residual
 from .hessian import hessian_vector_product, hessian_W, numerical_hessian, numerical_jacobian

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_numeric_array, check_regression_shapes
+from .._old_checks import as_numeric_array, check_regression_shapes
 
 __all__ = [
     "composite_grad_W",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import OPT_OUT, as_numeric_array, check_regression_shapes
+from .._old_checks import OPT_OUT, as_numeric_array, check_regression_shapes
 from ..inner_product import frobenius_inner
 from ..least_squares import grad_W, loss
 

@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_numeric_array, as_python_scalar, check_regression_shapes, prepare_regression
+from .._old_checks import as_numeric_array, as_python_scalar, check_regression_shapes, prepare_regression
 from ..inner_product import _exponent
 
 __all__ = [

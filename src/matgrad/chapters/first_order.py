@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int
+from .._old_checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int
 
 __all__ = [
     "vec",

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_numeric_array
+from .._old_checks import as_numeric_array
 
 __all__ = ["hessian_vector_product", "hessian_W", "numerical_jacobian", "numerical_hessian"]
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_numeric_array, as_python_scalar, check_regression_shapes
+from .._old_checks import as_numeric_array, as_python_scalar, check_regression_shapes
 
 __all__ = [
     "IndexRoles",

@@ -43,7 +43,7 @@ import sympy as sp
 from numpy.typing import ArrayLike
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .._checks import as_numeric_array, check_regression_shapes
+from .._old_checks import as_numeric_array, check_regression_shapes
 
 __all__ = [
     "EntrywiseComparison",
@@ -103,9 +103,7 @@ def _check_size(name: str, value: object, *, allow_symbol: bool) -> int | sp.Sym
 
 
 def _check_sizes(N: object, d: object, k: object, *, allow_symbol: bool) -> tuple:
-    return tuple(
-        _check_size(name, value, allow_symbol=allow_symbol) for name, value in (("N", N), ("d", d), ("k", k))
-    )
+    return tuple(_check_size(name, value, allow_symbol=allow_symbol) for name, value in (("N", N), ("d", d), ("k", k)))
 
 
 def _is_matrix(value: object) -> bool:
@@ -635,9 +633,7 @@ def compare_entrywise(A: sp.MatrixBase, B: sp.MatrixBase, *, label: str = "") ->
     if A.shape != B.shape:
         raise ValueError(f"A has shape {A.shape} but B has shape {B.shape}: cannot compare entry by entry")
     rows, cols = A.shape
-    mismatches = tuple(
-        (i, j) for i in range(rows) for j in range(cols) if sp.expand(A[i, j] - B[i, j]) != 0
-    )
+    mismatches = tuple((i, j) for i in range(rows) for j in range(cols) if sp.expand(A[i, j] - B[i, j]) != 0)
     return EntrywiseComparison(shape=(rows, cols), n_entries=rows * cols, mismatches=mismatches, label=label)
 
 

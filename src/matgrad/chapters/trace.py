@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
+from .._old_checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
 from ..gradient_check import GradientCheck, check_gradient
 from ..least_squares import grad_W, loss
 
