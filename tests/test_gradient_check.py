@@ -695,3 +695,16 @@ def test_a_nested_second_opinion_reports_one_total_and_leaves_the_text_of_f_alon
         "numerical 1. Richardson differences with steps relative to |x_i| could not re-judge it (left the domain, "
         "7 evaluations of f.). In total 10 evaluations of f."
     )
+
+
+def test_args_are_passed_to_f_and_grad():
+    X, _, Y = make_regression(20, 3, 2, seed=3)
+    W = np.random.default_rng(4).standard_normal((3, 2))
+    assert check_gradient(loss, grad_W, W, args=(X, Y)).ok
+    assert not check_gradient(loss, lambda W_, X_, Y_: grad_W(W_, X_, Y_) / 2, W, args=(X, Y)).ok
+    np.testing.assert_allclose(matgrad.numerical_gradient(loss, W, args=(X, Y)), grad_W(W, X, Y), rtol=1e-7)
+    D = np.ones_like(W)
+    slope = matgrad.directional_difference(loss, W, D, args=(X, Y))
+    assert abs(slope - np.sum(grad_W(W, X, Y) * D)) < 1e-6 * abs(slope)
+    with pytest.raises(TypeError, match="args must be a tuple"):
+        check_gradient(loss, grad_W, W, args=[X, Y])

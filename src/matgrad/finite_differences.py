@@ -401,12 +401,20 @@ def _check_callable(f: Any) -> None:
         raise TypeError(f"f must be callable, got {type(f).__name__}")
 
 
+def with_args(fn: Callable[..., Any], args: tuple) -> Callable[[np.ndarray], Any]:
+    """``fn`` with its further arguments bound: ``x -> fn(x, *args)`` (``fn`` itself for no arguments)."""
+    if not isinstance(args, tuple):
+        raise TypeError(f"args must be a tuple of further arguments, got {type(args).__name__}")
+    return (lambda x: fn(x, *args)) if args else fn
+
+
 def numerical_gradient(
     f: Callable[[np.ndarray], Any],
     x: ArrayLike,
     *,
     method: str = "central",
     h: ArrayLike | None = None,
+    args: tuple = (),
 ) -> np.ndarray:
     """Gradient of a real scalar function by finite differences.
 
@@ -424,6 +432,8 @@ def numerical_gradient(
         Absolute step (a scalar, or one step per entry). The default is
         :func:`default_step`, for the precision of the values ``f`` returns
         (float32 values get float32 steps).
+    args : tuple, default ()
+        Further arguments: ``f(x, *args)`` is differentiated with respect to ``x``.
 
     Returns
     -------
@@ -449,7 +459,7 @@ def numerical_gradient(
     """
     _check_callable(f)
     point, _ = _as_real_point(x)
-    return _differences(f, point, method, h).gradient
+    return _differences(with_args(f, args), point, method, h).gradient
 
 
 def directional_difference(
@@ -459,6 +469,7 @@ def directional_difference(
     *,
     method: str = "central",
     h: float | None = None,
+    args: tuple = (),
 ) -> float:
     """Slope of ``f`` at ``x`` along ``direction`` by finite differences.
 
@@ -481,6 +492,8 @@ def directional_difference(
         Step ``t``; default ``c * max(max_i |x_i|, 1) / ||v||_inf`` with ``c`` as in
         :func:`default_step`, so that no coordinate moves by more than a default step
         (if ``f`` returns float32 values, the quotient is redone once with float32's ``c``).
+    args : tuple, default ()
+        Further arguments: the slope of ``f(x, *args)`` in ``x``.
 
     Returns
     -------
@@ -494,6 +507,7 @@ def directional_difference(
     6.0
     """
     _check_callable(f)
+    f = with_args(f, args)
     _check_method(method)
     point, _ = _as_real_point(x)
     v = as_numeric_array("direction", direction, opt_out="")

@@ -93,6 +93,7 @@ from numpy.typing import ArrayLike
 
 from ._old_checks import as_numeric_array, random_generator
 from .finite_differences import (
+    with_args,
     _as_real_point,
     _check_method,
     _differences,
@@ -670,15 +671,16 @@ def check_gradient(
     atol: float = 0.0,
     n_directions: int | None = None,
     seed: int = 0,
+    args: tuple = (),
 ) -> GradientCheck:
     """Compare an analytic gradient with finite differences of ``f``.
 
     Parameters
     ----------
     f : callable
-        Real scalar function, ``f(x) -> float``.
+        Real scalar function, ``f(x, *args) -> float``.
     grad : callable
-        Claimed gradient, ``grad(x) -> array`` of ``x``'s shape (denominator layout).
+        Claimed gradient, ``grad(x, *args) -> array`` of ``x``'s shape (denominator layout).
     x : array_like
         Point of any shape. Integer input works; float32 input is checked in
         float64 and the result says so.
@@ -700,6 +702,9 @@ def check_gradient(
         more if the pass must be confirmed, see the module documentation).
     seed : int, default 0
         Seed of the random directions.
+    args : tuple, default ()
+        Further arguments of ``f`` and ``grad``, as in :func:`scipy.optimize.check_grad`:
+        ``check_gradient(matgrad.loss, matgrad.grad_W, W, args=(X, Y))``.
 
     Returns
     -------
@@ -727,6 +732,7 @@ def check_gradient(
     for name, fn in (("f", f), ("grad", grad)):
         if not callable(fn):
             raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
+    f, grad = with_args(f, args), with_args(grad, args)
     _check_method(method)
     if rtol is not None:
         _tolerance("rtol", rtol)
