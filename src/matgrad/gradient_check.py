@@ -93,7 +93,6 @@ from numpy.typing import ArrayLike
 
 from ._old_checks import as_numeric_array, random_generator
 from .finite_differences import (
-    with_args,
     _as_real_point,
     _check_method,
     _differences,
@@ -103,6 +102,7 @@ from .finite_differences import (
     _slope,
     _slope_adapting_step,
     default_step,
+    with_args,
 )
 from .inner_product import frobenius_norm
 
