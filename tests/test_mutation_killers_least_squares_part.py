@@ -107,20 +107,3 @@ def test_check_finite_false_computes_with_non_finite_input(fn):
     assert np.isnan(values).any()
     with pytest.raises(ValueError, match="X contains 1 non-finite"):
         fn(W, X, Y)
-
-
-def test_hessian_vector_product_check_finite_false():
-    V, X, _ = rng_problem()
-    X[0, 0] = np.inf
-    with np.errstate(invalid="ignore"):
-        assert not np.isfinite(matgrad.chapters.hessian.hessian_vector_product(V, X, check_finite=False)).all()
-        assert not np.isfinite(matgrad.chapters.hessian.hessian_W(X, check_finite=False)).all()
-    with pytest.raises(ValueError, match="X contains"):
-        matgrad.chapters.hessian.hessian_vector_product(V, X)
-
-
-def test_hessian_w_default_is_one_output():
-    X = np.arange(6.0).reshape(3, 2)
-    np.testing.assert_array_equal(matgrad.chapters.hessian.hessian_W(X), 2 / 3 * X.T @ X)
-
-
