@@ -27,7 +27,9 @@ def as_array(name: str, value: Any, *, check_finite: bool = True, allow_complex:
     """``value`` as a floating (or, if allowed, complex) NumPy array; the input is never modified."""
     try:
         arr = np.asarray(value)
-        if arr.dtype.kind == "O":
+        if arr.dtype.kind == "O":  # e.g. None, or a list mixing numbers and strings
+            if not all(isinstance(v, numbers.Number) for v in arr.flat):
+                raise TypeError("it holds elements that are not numbers")
             arr = arr.astype(np.complex128 if any(isinstance(v, complex) for v in arr.flat) else np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a numeric array: {exc}") from None

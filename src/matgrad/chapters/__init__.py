@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES = {"derivative_x", "differentials", "expansion", "extensions", "first_order", "hessian", "index_notation",
+_MODULES = {"derivative_x", "differentials", "extensions", "first_order", "hessian", "index_notation",
             "symbolic", "trace"}  # fmt: skip
 
 

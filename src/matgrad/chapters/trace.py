@@ -16,17 +16,16 @@ With ``B = X^T X``, which is symmetric, the quadratic term gives ``2 X^T X W``,
 and the gradient of ``L(W) = (1/N) ||X W - Y||_F^2`` is ``(2/N) X^T (X W - Y)``.
 
 The second half of the module is a catalogue, :data:`IDENTITIES`, of the
-identities used in the whole book. Each entry can be instantiated on random,
-non-symmetric matrices and checked against finite differences with
+identities used in the whole book. Each entry is instantiated on random,
+non-symmetric matrices and checked against finite differences by
 :func:`verify_identities`.
 
-All gradients are in the denominator layout: a gradient has the shape of its
-variable.
+The functions take matrices (``W`` of shape (d, k)) as given; all gradients have
+the shape of their variable.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -34,7 +33,6 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._old_checks import as_matrix, as_numeric_array, check_regression_shapes, positive_int, random_generator
 from ..gradient_check import GradientCheck, check_gradient
 from ..least_squares import grad_W, loss
 
@@ -61,230 +59,66 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Input checks
-# ---------------------------------------------------------------------------------------------
-
-
-def _scalar(value) -> float | complex:
-    """A Python float (or complex), so that printed values carry no ``np.float64(...)``."""
-    value = value.item() if isinstance(value, np.generic | np.ndarray) else value
-    return complex(value) if isinstance(value, complex) else float(value)
-
-
-def _regression_matrices(
-    W: ArrayLike, X: ArrayLike, Y: ArrayLike, check_finite: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Validated ``W, X, Y`` as matrices; the flag says whether ``W`` was a vector of shape (d,)."""
-    W = as_numeric_array("W", W, check_finite=check_finite)
-    X = as_numeric_array("X", X, check_finite=check_finite)
-    Y = as_numeric_array("Y", Y, check_finite=check_finite)
-    check_regression_shapes(W, X, Y)
-    vector = W.ndim == 1
-    if vector:  # the single-output case: a vector w is the d x 1 matrix W
-        W, Y = W[:, None], Y[:, None]
-    return W, X, Y, vector
-
-
-# ---------------------------------------------------------------------------------------------
 # The three trace identities of the chapter
 # ---------------------------------------------------------------------------------------------
 
 
-def trace_AW(A: ArrayLike, W: ArrayLike, *, check_finite: bool = True) -> float | complex:
-    r"""The linear function ``tr(A W)`` of ``W``.
+def trace_AW(A: ArrayLike, W: ArrayLike) -> float:
+    """``tr(A W)``, linear in ``W`` of shape (d, k), for a constant ``A`` of shape (k, d).
 
-    Parameters
-    ----------
-    A : array_like, shape (k, d)
-        Constant matrix; ``A W`` must be square.
-    W : array_like, shape (d, k)
-        The variable.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    float or complex
-        ``tr(A W) = sum_j sum_m a_jm w_mj``.
-
-    Raises
-    ------
-    ValueError
-        If ``A`` is not of shape ``(W.shape[1], W.shape[0])``.
-
-    Examples
-    --------
     >>> trace_AW([[1.0, 2.0]], [[3.0], [4.0]])
     11.0
     """
-    A = as_matrix("A", A, check_finite)
-    W = as_matrix("W", W, check_finite)
-    if A.shape != W.shape[::-1]:
-        raise ValueError(f"A has shape {A.shape} but W has shape {W.shape}: tr(A W) needs A of shape {W.shape[::-1]}")
-    return _scalar(np.sum(A * W.T))
+    return float(np.trace(np.asarray(A) @ np.asarray(W)))
 
 
-def grad_trace_AW(A: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of ``W -> tr(A W)``: ``A^T`` (Matrix Cookbook eq. (100), as ``tr(A W) = tr(W A)``).
-
-    Parameters
-    ----------
-    A : array_like, shape (k, d)
-        The constant matrix of :func:`trace_AW`.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    numpy.ndarray, shape (d, k)
-        ``A^T``, the shape of ``W``. It does not depend on ``W``: the function is linear.
-
-    Examples
-    --------
-    >>> grad_trace_AW([[1.0, 2.0]])
-    array([[1.],
-           [2.]])
-    """
-    return as_matrix("A", A, check_finite).T.copy()
+def grad_trace_AW(A: ArrayLike) -> np.ndarray:
+    """Gradient of ``W -> tr(A W)``: ``A^T`` (Matrix Cookbook eq. (100), as ``tr(A W) = tr(W A)``)."""
+    return np.asarray(A).T
 
 
-def trace_WtB(W: ArrayLike, B: ArrayLike, *, check_finite: bool = True) -> float | complex:
-    r"""The linear function ``tr(W^T B)`` of ``W``, which is the Frobenius inner product ``<W, B>_F``.
+def trace_WtB(W: ArrayLike, B: ArrayLike) -> float:
+    """``tr(W^T B)``, the Frobenius inner product ``<W, B>_F`` of two matrices of one shape.
 
-    Parameters
-    ----------
-    W : array_like, shape (d, k)
-        The variable.
-    B : array_like, shape (d, k)
-        Constant matrix of the shape of ``W``.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    float or complex
-        ``tr(W^T B) = sum_m sum_j w_mj b_mj``.
-
-    Examples
-    --------
     >>> trace_WtB([[1.0, 2.0]], [[3.0, 4.0]])
     11.0
     """
-    W = as_matrix("W", W, check_finite)
-    B = as_matrix("B", B, check_finite)
-    if B.shape != W.shape:
-        raise ValueError(f"B has shape {B.shape} but W has shape {W.shape}: tr(W^T B) needs B of the shape of W")
-    return _scalar(np.sum(W * B))
+    return float(np.trace(np.asarray(W).T @ np.asarray(B)))
 
 
-def grad_trace_WtB(B: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of ``W -> tr(W^T B)``: ``B`` itself (Matrix Cookbook eq. (103)).
-
-    Parameters
-    ----------
-    B : array_like, shape (d, k)
-        The constant matrix of :func:`trace_WtB`.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    numpy.ndarray, shape (d, k)
-        A copy of ``B``.
-    """
-    return as_matrix("B", B, check_finite).copy()
+def grad_trace_WtB(B: ArrayLike) -> np.ndarray:
+    """Gradient of ``W -> tr(W^T B)``: ``B`` itself (Matrix Cookbook eq. (103))."""
+    return np.asarray(B)
 
 
-def _check_quadratic_form(W: np.ndarray, B: np.ndarray) -> None:
-    if B.shape != (W.shape[0], W.shape[0]):
-        raise ValueError(
-            f"B has shape {B.shape} but W has shape {W.shape}: tr(W^T B W) needs a square B of shape "
-            f"{(W.shape[0], W.shape[0])}"
-        )
+def trace_WtBW(W: ArrayLike, B: ArrayLike) -> float:
+    """``tr(W^T B W)``, quadratic in ``W`` of shape (d, k), for a square ``B`` of shape (d, d).
 
-
-def trace_WtBW(W: ArrayLike, B: ArrayLike, *, check_finite: bool = True) -> float | complex:
-    r"""The quadratic function ``tr(W^T B W)`` of ``W``.
-
-    Parameters
-    ----------
-    W : array_like, shape (d, k)
-        The variable.
-    B : array_like, shape (d, d)
-        Constant square matrix, not necessarily symmetric.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    float or complex
-        ``tr(W^T B W) = sum_j sum_m sum_n w_mj b_mn w_nj``.
-
-    Examples
-    --------
     >>> trace_WtBW([[1.0], [2.0]], [[1.0, 1.0], [0.0, 1.0]])
     7.0
     """
-    W = as_matrix("W", W, check_finite)
-    B = as_matrix("B", B, check_finite)
-    _check_quadratic_form(W, B)
-    return _scalar(np.sum(W * (B @ W)))
+    W = np.asarray(W)
+    return float(np.trace(W.T @ np.asarray(B) @ W))
 
 
-def grad_trace_WtBW(W: ArrayLike, B: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of ``W -> tr(W^T B W)``: ``(B + B^T) W`` (Matrix Cookbook eq. (108)).
+def grad_trace_WtBW(W: ArrayLike, B: ArrayLike) -> np.ndarray:
+    """Gradient of ``W -> tr(W^T B W)``: ``(B + B^T) W`` for any square ``B`` (Matrix Cookbook eq. (108)).
 
-    Parameters
-    ----------
-    W : array_like, shape (d, k)
-        Point at which the gradient is taken.
-    B : array_like, shape (d, d)
-        Constant square matrix, not necessarily symmetric.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    numpy.ndarray, shape (d, k)
-        ``(B + B^T) W``; equal to ``2 B W`` only when ``B`` is symmetric.
-
-    Examples
-    --------
     >>> grad_trace_WtBW([[1.0], [2.0]], [[1.0, 1.0], [0.0, 1.0]])
     array([[4.],
            [5.]])
     """
-    W = as_matrix("W", W, check_finite)
-    B = as_matrix("B", B, check_finite)
-    _check_quadratic_form(W, B)
+    W, B = np.asarray(W), np.asarray(B)
     return (B + B.T) @ W
 
 
-def grad_trace_WtBW_naive(W: ArrayLike, B: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""The tempting but WRONG gradient ``2 B W`` of ``tr(W^T B W)``, kept to show when it fails.
+def grad_trace_WtBW_naive(W: ArrayLike, B: ArrayLike) -> np.ndarray:
+    """WRONG on purpose: ``2 B W``, the gradient of ``tr(W^T B W)`` only when ``B`` is symmetric.
 
-    It is the gradient only when ``B`` is symmetric; for any other ``B`` it misses
-    ``(B^T - B) W``. Chapter ``02-trace`` shows :func:`matgrad.check_gradient`
-    rejecting it.
-
-    Parameters
-    ----------
-    W : array_like, shape (d, k)
-        Point.
-    B : array_like, shape (d, d)
-        Constant square matrix.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    numpy.ndarray, shape (d, k)
-        ``2 B W``.
+    For any other ``B`` it misses ``(B^T - B) W``; chapter ``02-trace`` shows the check rejecting it.
     """
-    W = as_matrix("W", W, check_finite)
-    B = as_matrix("B", B, check_finite)
-    _check_quadratic_form(W, B)
-    return 2.0 * (B @ W)
+    W, B = np.asarray(W), np.asarray(B)
+    return 2 * B @ W
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,50 +127,26 @@ def grad_trace_WtBW_naive(W: ArrayLike, B: ArrayLike, *, check_finite: bool = Tr
 
 
 class TraceTerms(NamedTuple):
-    """The four traces of the expanded squared norm ``||X W - Y||_F^2``.
+    """The four traces of the expanded squared norm ``||X W - Y||_F^2``, named after their matrices."""
 
-    Attributes
-    ----------
-    WtXtXW : float
-        ``tr(W^T X^T X W)``, quadratic in ``W``.
-    YtXW : float
-        ``tr(Y^T X W)``, linear in ``W``.
-    WtXtY : float
-        ``tr(W^T X^T Y)``, linear in ``W`` (equal to ``YtXW``: a trace is invariant under transposition).
-    YtY : float
-        ``tr(Y^T Y)``, constant in ``W``.
-    """
-
-    WtXtXW: float | complex
-    YtXW: float | complex
-    WtXtY: float | complex
-    YtY: float | complex
+    WtXtXW: float  # tr(W^T X^T X W), quadratic in W
+    YtXW: float  # tr(Y^T X W), linear in W
+    WtXtY: float  # tr(W^T X^T Y), linear in W (equal to YtXW: a trace is invariant under transposition)
+    YtY: float  # tr(Y^T Y), constant
 
     @property
-    def squared_norm(self) -> float | complex:
-        """``tr(W^T X^T X W) - tr(Y^T X W) - tr(W^T X^T Y) + tr(Y^T Y)``, which is ``||X W - Y||_F^2``."""
+    def squared_norm(self) -> float:
+        """The signed sum ``tr(W^T X^T X W) - tr(Y^T X W) - tr(W^T X^T Y) + tr(Y^T Y) = ||X W - Y||_F^2``."""
         return self.WtXtXW - self.YtXW - self.WtXtY + self.YtY
 
 
 class TraceGradientTerms(NamedTuple):
-    """Gradients with respect to ``W`` of the four traces in :class:`TraceTerms` (each of ``W``'s shape).
+    """The gradients with respect to ``W`` of the four terms of :class:`TraceTerms`, each of ``W``'s shape."""
 
-    Attributes
-    ----------
-    WtXtXW : numpy.ndarray
-        ``(X^T X + (X^T X)^T) W`` by eq. (108); equal to ``2 X^T X W`` as ``X^T X`` is symmetric.
-    YtXW : numpy.ndarray
-        ``(Y^T X)^T = X^T Y`` by eq. (100).
-    WtXtY : numpy.ndarray
-        ``X^T Y`` by eq. (103).
-    YtY : numpy.ndarray
-        Zero: the term does not depend on ``W``.
-    """
-
-    WtXtXW: np.ndarray
-    YtXW: np.ndarray
-    WtXtY: np.ndarray
-    YtY: np.ndarray
+    WtXtXW: np.ndarray  # (X^T X + (X^T X)^T) W by eq. (108)
+    YtXW: np.ndarray  # (Y^T X)^T = X^T Y by eq. (100)
+    WtXtY: np.ndarray  # X^T Y by eq. (103)
+    YtY: np.ndarray  # zero: the term does not depend on W
 
     @property
     def combined(self) -> np.ndarray:
@@ -344,135 +154,64 @@ class TraceGradientTerms(NamedTuple):
         return self.WtXtXW - self.YtXW - self.WtXtY + self.YtY
 
 
-def trace_expansion_terms(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> TraceTerms:
-    r"""The four trace terms of ``||X W - Y||_F^2 = tr((X W - Y)^T (X W - Y))``.
+def trace_expansion_terms(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> TraceTerms:
+    """The four trace terms of ``||X W - Y||_F^2 = tr((X W - Y)^T (X W - Y))``.
 
-    Parameters
-    ----------
-    W : array_like, shape (d, k) or (d,)
-        Weights.
-    X : array_like, shape (N, d)
-        Data.
-    Y : array_like, shape (N, k) or (N,)
-        Targets (a vector exactly when ``W`` is a vector).
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
-
-    Returns
-    -------
-    TraceTerms
-        ``tr(W^T X^T X W)``, ``tr(Y^T X W)``, ``tr(W^T X^T Y)``, ``tr(Y^T Y)``; their signed sum
-        ``.squared_norm`` equals ``||X W - Y||_F^2``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> terms = trace_expansion_terms(np.array([[1.0]]), np.array([[2.0]]), np.array([[3.0]]))
+    >>> terms = trace_expansion_terms([[1.0]], [[2.0]], [[3.0]])
     >>> terms
     TraceTerms(WtXtXW=4.0, YtXW=6.0, WtXtY=6.0, YtY=9.0)
     >>> terms.squared_norm
     1.0
     """
-    W, X, Y, _ = _regression_matrices(W, X, Y, check_finite)
+    W, X, Y = np.asarray(W), np.asarray(X), np.asarray(Y)
     return TraceTerms(
-        WtXtXW=trace_WtBW(W, X.T @ X, check_finite=False),
-        YtXW=trace_AW(Y.T @ X, W, check_finite=False),
-        WtXtY=trace_WtB(W, X.T @ Y, check_finite=False),
-        YtY=trace_WtB(Y, Y, check_finite=False),
+        WtXtXW=trace_WtBW(W, X.T @ X),
+        YtXW=trace_AW(Y.T @ X, W),
+        WtXtY=trace_WtB(W, X.T @ Y),
+        YtY=trace_WtB(Y, Y),
     )
 
 
-def loss_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float | complex:
-    """The loss ``(1/N) ||X W - Y||_F^2`` computed from its four trace terms.
-
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`trace_expansion_terms`.
-
-    Returns
-    -------
-    float or complex
-        ``TraceTerms.squared_norm / N``; equal to :func:`matgrad.loss` up to rounding.
-    """
-    W, X, Y, _ = _regression_matrices(W, X, Y, check_finite)
-    return trace_expansion_terms(W, X, Y, check_finite=False).squared_norm / X.shape[0]
+def loss_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
+    """The loss ``(1/N) ||X W - Y||_F^2`` from its four trace terms; equal to :func:`matgrad.loss` up to rounding."""
+    return trace_expansion_terms(W, X, Y).squared_norm / np.shape(X)[0]
 
 
-def trace_gradient_terms(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> TraceGradientTerms:
-    r"""Gradients with respect to ``W`` of the four trace terms, each by its own identity.
-
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`trace_expansion_terms`.
-
-    Returns
-    -------
-    TraceGradientTerms
-        Four arrays of ``W``'s shape (matrices of shape ``(d, 1)`` when ``W`` is a vector);
-        ``.combined`` is the gradient of ``||X W - Y||_F^2``.
-    """
-    W, X, Y, _ = _regression_matrices(W, X, Y, check_finite)
-    XtX = X.T @ X
+def trace_gradient_terms(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> TraceGradientTerms:
+    """The gradients with respect to ``W`` of the four trace terms, each by its own identity."""
+    W, X, Y = np.asarray(W), np.asarray(X), np.asarray(Y)
     return TraceGradientTerms(
-        WtXtXW=grad_trace_WtBW(W, XtX, check_finite=False),
-        YtXW=grad_trace_AW(Y.T @ X, check_finite=False),
-        WtXtY=grad_trace_WtB(X.T @ Y, check_finite=False),
-        YtY=np.zeros_like(W, dtype=np.result_type(W, X, Y)),
+        WtXtXW=grad_trace_WtBW(W, X.T @ X),
+        YtXW=grad_trace_AW(Y.T @ X),
+        WtXtY=grad_trace_WtB(X.T @ Y),
+        YtY=np.zeros(W.shape),
     )
 
 
-def grad_W_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of ``L(W) = (1/N) ||X W - Y||_F^2`` assembled from the trace identities.
+def grad_W_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
+    """Gradient of ``L(W) = (1/N) ||X W - Y||_F^2`` assembled term by term from the trace identities.
 
-    The four gradients of :func:`trace_gradient_terms` combined with the signs of the expansion and
-    divided by ``N``: ``(1/N) [(B + B^T) W - X^T Y - X^T Y]`` with ``B = X^T X``, which is
-    ``(2/N) X^T (X W - Y)`` because ``B`` is symmetric.
+    ``(1/N) [(B + B^T) W - X^T Y - X^T Y]`` with ``B = X^T X``, which is ``(2/N) X^T (X W - Y)``
+    because ``B`` is symmetric.
 
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`trace_expansion_terms`.
-
-    Returns
-    -------
-    numpy.ndarray
-        The gradient, with the shape of ``W``; equal to :func:`matgrad.grad_W` up to rounding.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> grad_W_by_trace(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
-    array([1., 2.])
+    >>> grad_W_by_trace([[1.0], [2.0]], [[1.0, 0.0], [0.0, 1.0]], [[0.0], [0.0]])
+    array([[1.],
+           [2.]])
     """
-    W, X, Y, vector = _regression_matrices(W, X, Y, check_finite)
-    G = trace_gradient_terms(W, X, Y, check_finite=False).combined / X.shape[0]
-    return G[:, 0] if vector else G
+    return trace_gradient_terms(W, X, Y).combined / np.shape(X)[0]
 
 
-def grad_X_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of the loss with respect to ``X`` by the same trace identities.
+def grad_X_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
+    """Gradient of the loss with respect to ``X`` by the same three identities: ``(2/N) (X W - Y) W^T``.
 
     As functions of ``X``: ``tr(W^T X^T X W) = tr(V^T C V)`` with ``V = X^T`` and ``C = W W^T``
     (eq. (108), transposed back), ``tr(Y^T X W) = tr((W Y^T) X)`` (eq. (100)) and
-    ``tr(W^T X^T Y) = tr(X^T (Y W^T))`` (eq. (103)). The result is ``(2/N) (X W - Y) W^T``.
-
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`trace_expansion_terms`.
-
-    Returns
-    -------
-    numpy.ndarray, shape (N, d)
-        The gradient, with the shape of ``X``; equal to :func:`matgrad.grad_X` up to rounding.
+    ``tr(W^T X^T Y) = tr(X^T (Y W^T))`` (eq. (103)).
     """
-    W, X, Y, _ = _regression_matrices(W, X, Y, check_finite)
-    C = W @ W.T
-    quadratic = grad_trace_WtBW(X.T, C, check_finite=False).T
-    cross_left = grad_trace_AW(W @ Y.T, check_finite=False)
-    cross_right = grad_trace_WtB(Y @ W.T, check_finite=False)
+    W, X, Y = np.asarray(W), np.asarray(X), np.asarray(Y)
+    quadratic = grad_trace_WtBW(X.T, W @ W.T).T
+    cross_left = grad_trace_AW(W @ Y.T)
+    cross_right = grad_trace_WtB(Y @ W.T)
     return (quadratic - cross_left - cross_right) / X.shape[0]
 
 
@@ -483,17 +222,7 @@ def grad_X_by_trace(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: b
 
 @dataclass(frozen=True)
 class IdentityInstance:
-    """One identity on concrete random matrices: a point ``W`` and the callables ``f(W)``, ``grad(W)``.
-
-    Attributes
-    ----------
-    W : numpy.ndarray
-        Point at which to check the identity.
-    f : callable
-        The scalar function, ``f(W) -> float``.
-    grad : callable
-        Its gradient by the identity, ``grad(W) -> array`` of ``W``'s shape.
-    """
+    """One identity on concrete random matrices: a point ``W``, the function ``f(W)`` and its gradient ``grad(W)``."""
 
     W: np.ndarray
     f: Callable[[np.ndarray], float] = field(repr=False)
@@ -509,16 +238,14 @@ class Identity:
     name : str
         Short unique name, e.g. ``"tr(W^T B W)"``.
     formula : str
-        The identity in LaTeX (without ``$``), e.g.
-        ``\frac{\partial}{\partial W}\operatorname{tr}(AW) = A^\top``.
+        The identity in LaTeX (without ``$``).
     cookbook : str
-        Equation of the Matrix Cookbook (version of November 15, 2012) it corresponds to, or ``""``.
+        The equation of the Matrix Cookbook (version of November 15, 2012) it corresponds to, or ``""``.
     make : callable
-        ``make(rng, d, k) -> IdentityInstance`` with random, non-symmetric constant matrices and a
-        point ``W`` of shape ``(d, k)``, ``(d, d)`` (identities of a square ``W``) or ``(d,)``
-        (identities of a vector), as :attr:`variable` says.
+        ``make(rng, d, k) -> IdentityInstance``, with random non-symmetric constant matrices and a
+        point of the shape :attr:`variable` says: (d, k), (d, d) or (d,).
     variable : str
-        Shape of the variable, in words.
+        The variable and its shape, in words.
     """
 
     name: str
@@ -528,25 +255,12 @@ class Identity:
     variable: str = "W in R^{d x k}"
 
     def instantiate(self, seed: int = 0, d: int = 3, k: int = 2) -> IdentityInstance:
-        """Random instance of the identity (see :attr:`make`), reproducible from ``seed``.
-
-        Parameters
-        ----------
-        seed : int, default 0
-            Seed of :func:`numpy.random.default_rng`.
-        d, k : int
-            Sizes, both at least 1.
-
-        Returns
-        -------
-        IdentityInstance
-        """
-        d, k = positive_int("d", d), positive_int("k", k)
-        return self.make(random_generator(seed), d, k)
+        """A random instance of the identity, reproducible from ``seed``."""
+        return self.make(np.random.default_rng(seed), d, k)
 
 
 def _nonsymmetric(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A random square matrix; for n >= 2 it is not symmetric (almost surely; made sure below)."""
+    """A random square matrix that is not symmetric for n >= 2."""
     B = rng.standard_normal((n, n))
     if n >= 2:
         B[0, 1] += 1.0  # a standard normal B is non-symmetric with probability one; this makes it certain
@@ -558,8 +272,7 @@ def _well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
     """A random non-symmetric square matrix with singular values in [1, 2] (safely invertible)."""
     Q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
     Q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    s = rng.uniform(1.0, 2.0, n)
-    return (Q1 * s) @ Q2.T
+    return (Q1 * rng.uniform(1.0, 2.0, n)) @ Q2.T
 
 
 def _make_tr_AW(rng, d, k):
@@ -729,33 +442,20 @@ def verify_identities(
 ) -> list[tuple[Identity, GradientCheck]]:
     """Check every identity of :data:`IDENTITIES` against finite differences on random data.
 
-    Entry ``i`` is instantiated with the seed ``[seed, i]``, so each entry's data do not depend on
-    the others. The constant matrices are not symmetric, so an identity that silently assumed
+    Entry ``i`` is instantiated with the seed ``[seed, i]``, so that each entry's data do not depend
+    on the others. The constant matrices are not symmetric: an identity that silently assumed
     symmetry would fail.
-
-    Parameters
-    ----------
-    seed : int, default 0
-        Base seed.
-    d, k : int
-        Sizes of the variable (at least 1; square identities use ``d x d``, vector ones ``d``).
-    method : str, default "central"
-        Differencing method of :func:`matgrad.check_gradient`.
 
     Returns
     -------
     list of (Identity, GradientCheck)
-        One verdict per identity, in the order of :data:`IDENTITIES`.
+        One verdict of :func:`matgrad.check_gradient` (with ``method``) per identity, in catalogue order.
 
     Examples
     --------
     >>> all(check.ok for _, check in verify_identities(seed=1))
     True
     """
-    d, k = positive_int("d", d), positive_int("k", k)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    random_generator(seed)  # a clear ValueError for a negative seed
     results = []
     for i, identity in enumerate(IDENTITIES):
         instance = identity.make(np.random.default_rng([seed, i]), d, k)

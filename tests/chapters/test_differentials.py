@@ -1,4 +1,5 @@
-"""Tests of the outer losses (squared error, Huber, log-cosh) and of the chain rule X^T grad l(U)."""
+"""Tests of the losses of the residual (squared error, Huber, log-cosh) and of the chain rule X^T grad l(U)
+(chapter 05-differentials)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from matgrad.chapters.differentials import (
     squared_error_grad,
 )
 
-SHAPES = [(1, 1, 1), (1, 3, 2), (5, 1, 1), (7, 3, 2), (6, 2, 5), (3, 4, 1)]
+SHAPES = [(1, 1, 1), (5, 1, 1), (7, 3, 2), (6, 2, 5)]
 DELTA = 0.7
 
 OUTERS = {
@@ -44,14 +45,13 @@ def problem_with_outliers(N, d, k, seed=0):
     rng = np.random.default_rng(seed)
     X, W = rng.standard_normal((N, d)), rng.standard_normal((d, k))
     Y = X @ W + rng.standard_normal((N, k)) * 2.0
-    W0 = W + 0.3 * rng.standard_normal((d, k))
-    return W0, X, Y
+    return W + 0.3 * rng.standard_normal((d, k)), X, Y
 
 
 # --- entrywise penalties ---------------------------------------------------------------------------
 
 
-def test_huber_values():
+def test_huber_is_quadratic_inside_delta_and_linear_outside():
     u = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
     np.testing.assert_allclose(huber_rho(u, 1.0), [2.5, 0.5, 0.125, 0.0, 0.125, 0.5, 2.5])
     np.testing.assert_allclose(huber_psi(u, 1.0), [-1.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0])
@@ -59,43 +59,33 @@ def test_huber_values():
 
 
 @given(arrays(np.float64, st.integers(1, 8), elements=finite), st.floats(0.01, 100.0))
-def test_huber_is_between_the_linear_and_the_quadratic_penalty(u, delta):
+def test_huber_lies_below_the_quadratic_and_the_linear_penalty(u, delta):
     rho = huber_rho(u, delta)
     assert np.all(rho >= 0)
     assert np.all(rho <= u**2 / 2 + 1e-12 * np.maximum(u**2, 1))
     assert np.all(rho <= delta * np.abs(u) + 1e-12 * np.maximum(delta * np.abs(u), 1))
 
 
-def test_huber_does_not_overflow():
-    assert np.isfinite(huber_rho(np.array([1e300]), 1.0)).all()
-    assert huber_rho(np.array([1e300]), 1.0)[0] == pytest.approx(1e300)
-
-
-def test_penalty_derivatives_match_finite_differences():
-    u = np.array([-2.5, -0.8, -0.1, 0.05, 0.4, 1.3, 4.0])
+def test_the_penalty_derivatives_match_finite_differences():
+    u = np.array([-2.5, -0.8, -0.1, 0.05, 0.4, 1.3, 4.0])  # no entry within a step of +-0.9
     assert matgrad.check_gradient(lambda v: float(np.sum(huber_rho(v, 0.9))), lambda v: huber_psi(v, 0.9), u)
     assert matgrad.check_gradient(lambda v: float(np.sum(log_cosh_rho(v))), log_cosh_psi, u)
-    # and the wrong pairing is rejected
     assert not matgrad.check_gradient(lambda v: float(np.sum(huber_rho(v, 0.9))), lambda v: v, u)
 
 
-def test_log_cosh_values_and_numerics():
+def test_log_cosh_is_log_of_cosh_and_does_not_overflow():
     u = np.linspace(-20, 20, 81)
     np.testing.assert_allclose(log_cosh_rho(u), np.log(np.cosh(u)), rtol=1e-13, atol=1e-15)
-    tiny = np.array([1e-10, -3e-9])
-    np.testing.assert_allclose(log_cosh_rho(tiny), tiny**2 / 2, rtol=1e-12)  # no cancellation near 0
-    huge = log_cosh_rho(np.array([1e4, -1e308]))
-    assert np.all(np.isfinite(huge))
+    huge = log_cosh_rho(np.array([1e4, -1e300]))
     assert huge[0] == pytest.approx(1e4 - np.log(2), rel=1e-15)
+    assert np.isfinite(huge).all()
     np.testing.assert_array_equal(log_cosh_psi([-1e308, 0.0, 1e308]), [-1.0, 0.0, 1.0])
-    # continuous where the two formulas meet
-    assert log_cosh_rho(np.nextafter(1.0, 0.0)) == pytest.approx(log_cosh_rho(1.0), rel=1e-14)
 
 
 # --- outer losses ---------------------------------------------------------------------------------
 
 
-def test_outer_loss_values():
+def test_the_outer_losses_are_means_over_the_rows():
     U = np.array([[0.5, -3.0], [1.0, 0.0]])
     assert squared_error(U) == pytest.approx((0.25 + 9 + 1) / 2)
     np.testing.assert_allclose(squared_error_grad(U), U)
@@ -103,21 +93,29 @@ def test_outer_loss_values():
     np.testing.assert_allclose(huber_grad(U, 1.0), [[0.25, -0.5], [0.5, 0.0]])
     assert log_cosh(U) == pytest.approx(np.sum(np.log(np.cosh(U))) / 2)
     np.testing.assert_allclose(log_cosh_grad(U), np.tanh(U) / 2)
-    assert squared_error([1.0, 2.0]) == 2.5  # a vector residual (k = 1)
 
 
-def test_huber_with_large_delta_is_half_the_squared_error():
+@pytest.mark.parametrize("name", OUTERS)
+def test_the_outer_gradients_match_finite_differences(name):
+    outer, outer_grad = OUTERS[name]
+    W, X, Y = problem_with_outliers(7, 3, 2, seed=1)
+    assert matgrad.check_gradient(outer, outer_grad, X @ W - Y)
+
+
+def test_huber_with_a_large_delta_is_half_the_squared_error():
     W, X, Y = problem_with_outliers(9, 3, 2)
     U = X @ W - Y
     delta = 2 * np.abs(U).max()
     assert huber(U, delta) == pytest.approx(squared_error(U) / 2, rel=1e-14)
-    np.testing.assert_allclose(
-        composite_grad_W(W, X, Y, lambda V: huber_grad(V, delta)), matgrad.grad_W(W, X, Y) / 2, rtol=1e-13
-    )
+    G = composite_grad_W(W, X, Y, functools.partial(huber_grad, delta=delta))
+    np.testing.assert_allclose(G, matgrad.grad_W(W, X, Y) / 2, rtol=1e-13)
 
 
-@pytest.mark.parametrize("N,d,k", SHAPES)
-def test_squared_error_reproduces_the_book(N, d, k):
+# --- the chain rule --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("N", "d", "k"), SHAPES)
+def test_the_squared_error_reproduces_the_books_loss_and_gradients(N, d, k):
     W, X, Y = problem_with_outliers(N, d, k, seed=1)
     assert composite_loss(W, X, Y, squared_error) == pytest.approx(matgrad.loss(W, X, Y), rel=1e-13)
     np.testing.assert_allclose(composite_grad_W(W, X, Y, squared_error_grad), matgrad.grad_W(W, X, Y), rtol=1e-12)
@@ -126,8 +124,8 @@ def test_squared_error_reproduces_the_book(N, d, k):
 
 
 @pytest.mark.parametrize("name", OUTERS)
-@pytest.mark.parametrize("N,d,k", SHAPES)
-def test_composite_gradients_pass_the_checker(name, N, d, k):
+@pytest.mark.parametrize(("N", "d", "k"), SHAPES)
+def test_the_composite_gradients_pass_the_checker(name, N, d, k):
     outer, outer_grad = OUTERS[name]
     W, X, Y = problem_with_outliers(N, d, k, seed=2)
     checks = {
@@ -142,24 +140,13 @@ def test_composite_gradients_pass_the_checker(name, N, d, k):
         ),
     }
     for variable, check in checks.items():
-        assert check, f"{name}, gradient w.r.t. {variable}: {check.message}"
+        assert check, f"{name}, gradient with respect to {variable}: {check.message}"
 
 
 def test_huber_clipping_is_active_in_the_test_problem():
     W, X, Y = problem_with_outliers(7, 3, 2, seed=2)
-    U = X @ W - Y
-    assert np.any(np.abs(U) > DELTA) and np.any(np.abs(U) < DELTA)
-
-
-def test_vector_W():
-    rng = np.random.default_rng(3)
-    X, w, y = rng.standard_normal((6, 3)), rng.standard_normal(3), 3 * rng.standard_normal(6)
-    hg = functools.partial(huber_grad, delta=DELTA)
-    hl = functools.partial(huber, delta=DELTA)
-    assert composite_grad_W(w, X, y, hg).shape == (3,)
-    assert composite_grad_X(w, X, y, hg).shape == (6, 3)
-    assert matgrad.check_gradient(lambda v: composite_loss(v, X, y, hl), lambda v: composite_grad_W(v, X, y, hg), w)
-    assert matgrad.check_gradient(lambda x: composite_loss(w, x, y, hl), lambda x: composite_grad_X(w, x, y, hg), X)
+    U = np.abs(X @ W - Y)
+    assert np.any(U > DELTA) and np.any(U < DELTA)
 
 
 @pytest.mark.parametrize("name", ["huber", "log_cosh"])
@@ -171,10 +158,9 @@ def test_wrong_chain_rules_are_rejected(name):
         return composite_loss(w, X, Y, outer)
 
     wrong = {
-        "l's gradient without X^T": lambda w: outer_grad(X @ w - Y),
+        "the outer gradient without X^T": lambda w: outer_grad(X @ w - Y),
         "transposed: grad l(U)^T X": lambda w: outer_grad(X @ w - Y).T @ X,
-        "squared-error formula": lambda w: X.T @ (X @ w - Y) / X.shape[0],
-        "X^T applied to U^T": lambda w: (X.T @ outer_grad(X @ w - Y)).T.reshape(w.shape),
+        "the squared-error formula": lambda w: X.T @ (X @ w - Y) / X.shape[0],
     }
     for label, candidate in wrong.items():
         assert not matgrad.check_gradient(f, candidate, W), label
@@ -184,49 +170,7 @@ def test_wrong_chain_rules_are_rejected(name):
 
     wrong_x = {
         "without W^T": lambda x: outer_grad(x @ W - Y),
-        "squared-error formula": lambda x: (x @ W - Y) @ W.T / x.shape[0],
-        "X^T grad l(U) reshaped": lambda x: np.resize(X.T @ outer_grad(x @ W - Y), x.shape),
+        "the squared-error formula": lambda x: (x @ W - Y) @ W.T / x.shape[0],
     }
     for label, candidate in wrong_x.items():
         assert not matgrad.check_gradient(g, candidate, X), label
-
-
-def test_input_errors():
-    W, X, Y = problem_with_outliers(4, 3, 2)
-    with pytest.raises(ValueError, match="positive"):
-        huber_rho([1.0], 0.0)
-    with pytest.raises(ValueError, match="positive"):
-        huber([[1.0]], float("nan"))
-    with pytest.raises(TypeError, match="delta"):
-        huber_psi([1.0], "1")
-    with pytest.raises(TypeError, match="delta"):
-        huber_psi([1.0], True)
-    with pytest.raises(ValueError, match=r"shape \(2, 2, 2\)"):
-        huber(np.ones((2, 2, 2)))
-    with pytest.raises(ValueError, match="N = 0"):
-        log_cosh(np.ones((0, 2)))
-    with pytest.raises(ValueError, match="non-finite"):
-        squared_error([[np.nan]])
-    with pytest.raises(TypeError, match="real"):
-        log_cosh_rho([1j])
-    with pytest.raises(TypeError):
-        log_cosh_grad([["a"]])
-    with pytest.raises(TypeError, match="callable"):
-        composite_loss(W, X, Y, "huber")
-    with pytest.raises(TypeError, match="callable"):
-        composite_grad_W(W, X, Y, None)
-    with pytest.raises(ValueError, match=r"outer_grad\(U\) has shape \(2, 4\) but U = X W - Y has shape \(4, 2\)"):
-        composite_grad_W(W, X, Y, lambda U: U.T)
-    with pytest.raises(ValueError, match="scalar"):
-        composite_loss(W, X, Y, lambda U: U)
-    with pytest.raises(ValueError, match=r"X has shape \(4, 3\) but W has shape \(2, 2\)"):
-        composite_grad_X(np.ones((2, 2)), X, Y, squared_error_grad)
-    with pytest.raises(ValueError, match=r"Y has shape \(4, 3\)"):
-        composite_grad_Y(W, X, np.ones((4, 3)), squared_error_grad)
-    with pytest.raises(ValueError, match="non-finite"):
-        composite_loss(W, np.full_like(X, np.inf), Y, squared_error)
-
-
-def test_integer_input_is_promoted():
-    assert composite_loss([[1]], [[1], [2]], [[0], [0]], squared_error) == 2.5
-    np.testing.assert_allclose(composite_grad_X([[2]], [[1], [2]], [[0], [0]], squared_error_grad), [[4.0], [8.0]])
