@@ -1,4 +1,4 @@
-r"""The least-squares loss of linear regression and its derivatives.
+r"""The least-squares loss of linear regression, its gradients, and the Frobenius inner product.
 
 Notation (fixed for the whole book)::
 
@@ -7,372 +7,232 @@ Notation (fixed for the whole book)::
     Y  in R^{N x k}   targets            (or a vector of shape (N,))
     R  = X W - Y      residual
 
-    L(W)   = (1/N) ||X W - Y||_F^2
+    L(W)   = (1/N) ||X W - Y||_F^2 = (1/N) sum_ij R_ij^2
     dL/dW  = (2/N) X^T R        (shape of W: denominator layout)
     dL/dX  = (2/N) R W^T        (shape of X)
     dL/dY  = -(2/N) R           (shape of Y)
 
-The loss is written as a plain sum of squares, with no ``abs``, ``conj``,
-``norm`` or ``vdot``: for a complex ``W`` it is the analytic continuation of the
-real loss, which is what the complex-step method of differentiation needs.
+    <A, B>_F = sum_ij A_ij B_ij = tr(A^T B)      (Frobenius inner product)
+
+The loss is a plain sum of squares, with no ``abs``, ``conj``, ``norm`` or ``vdot``: for a complex ``W`` it
+is the analytic continuation of the real loss, which is what the complex-step method needs.
+
+What it costs (the chapter "What a gradient costs"): the gradient needs the two products ``X W`` and
+``X^T R``, and nothing else here passes over ``X``. The residual is formed in place in the array that
+receives ``X W``, the sum of squares is the dot product of the raveled residual with itself (no array
+``R * R``), and NaN or infinity is detected from the small result (see :func:`_deferred_check`).
 """
 
 from __future__ import annotations
 
-import cmath
-import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._old_checks import (
-    matmul_propagates_non_finite,
-    prepare_regression,
-    prepare_regression_deferred,
-    regression_arrays_ready,
-    require_finite_inputs,
-)
+from ._checks import as_array, positive_int, positive_number, regression_arrays, require_finite
 
-# Phase-1 re-exports (to be merged into this module)
-from .data import make_regression  # noqa: E402, F401
-from .inner_product import directional_derivative, frobenius_inner, relative_difference  # noqa: E402, F401
+__all__ = [
+    "make_regression",
+    "residual",
+    "loss",
+    "grad_W",
+    "grad_X",
+    "grad_Y",
+    "loss_and_grad",
+    "frobenius_inner",
+    "directional_derivative",
+    "relative_difference",
+]
 
-__all__ = ["residual", "loss", "grad_W", "grad_X", "grad_Y", "loss_and_grad"]
 
-# ---------------------------------------------------------------------------
-# How the loss and the gradient are computed (see the chapter "What a gradient costs")
-#
-# The loss needs the product X W, the gradient also X^T R: two matrix products
-# (GEMMs) of 2 N d k flops each, which nothing can avoid. Everything else is kept
-# from adding a pass over memory:
-#
-# * the residual is formed in place in the array X @ W, and the sum of squares is
-#   a dot product of the raveled residual with itself (no R * R temporary);
-# * a small problem (N d k <= _TRANSPOSED_MAX_MULTIPLY_ADDS, k > 1) forms the transposed
-#   products R^T = W^T X^T - Y^T and G^T = R^T X: the same sums, in the orientation that
-#   OpenBLAS's kernels handled faster for a thin W (measured with benchmarks/gradient_speed.py);
-# * a large X (more than BLOCK_THRESHOLD_BYTES, C-ordered) is streamed in row blocks of about
-#   BLOCK_BYTES, each small enough to stay in cache between its two products, so X is read
-#   from memory once instead of twice (a block's residual and share of the loss never leave
-#   the cache);
-# * input checks do not pass over X: NaN or infinity in any input makes the (small) result
-#   non-finite (0 * inf and 0 * nan are NaN), so the result is checked, and only then are the
-#   inputs examined to name the culprit, with the error the eager check would have raised.
-#   The computation runs under np.errstate(all="ignore") so that no RuntimeWarning precedes
-#   that error; if the inputs turn out finite (an overflow), it is repeated with NumPy's
-#   warnings, as before. validation.matmul_propagates_non_finite verifies once per dtype that
-#   the BLAS does propagate NaN and infinity, even against zeros; where it does not, or W is
-#   empty, the inputs are checked first, as before.
-#
-# Every path computes the same sums, in a different order: results agree with the
-# plain formula to rounding (tests/test_performance_paths.py).
-# ---------------------------------------------------------------------------
+def make_regression(
+    N: int, d: int, k: int, *, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random linear-regression data ``Y = X W_true + noise * E``, all drawn from a standard normal.
 
-#: ``X`` larger than this (in bytes) is streamed in row blocks.
-BLOCK_THRESHOLD_BYTES = 16 * 2**20
-#: Target size (in bytes) of one row block of ``X``.
-BLOCK_BYTES = 2 * 2**20
-#: No block has fewer rows than this (narrow blocks make inefficient matrix products)...
-_MIN_BLOCK_ROWS = 256
-#: ... or more bytes than this (a larger block would not stay in cache).
-_MAX_BLOCK_BYTES = 8 * 2**20
-#: Up to this many multiply-adds per product (and k > 1), the products are formed transposed.
-_TRANSPOSED_MAX_MULTIPLY_ADDS = 2**19
+    ``N, d, k`` are the numbers of examples, features and outputs (integers >= 1), ``noise`` the standard
+    deviation of the noise, and ``seed`` seeds :func:`numpy.random.default_rng`: the same seed gives the
+    same data. Returns ``X`` (N, d), ``W_true`` (d, k) and ``Y`` (N, k).
+
+    >>> X, W_true, Y = make_regression(5, 3, 2, seed=1)
+    >>> X.shape, W_true.shape, Y.shape
+    ((5, 3), (3, 2), (5, 2))
+    """
+    N, d, k = positive_int("N", N), positive_int("d", d), positive_int("k", k)
+    noise = positive_number("noise", noise, allow_zero=True)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, d))
+    W_true = rng.standard_normal((d, k))
+    Y = X @ W_true + noise * rng.standard_normal((N, k))
+    return X, W_true, Y
 
 
 def _residual(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """R = X W - Y, computed into the fresh array X @ W (no extra temporary)."""
+    """``R = X W - Y``, formed in the array that receives ``X @ W`` (no second N x k array)."""
     R = X @ W
-    if R.dtype == Y.dtype or R.dtype == np.result_type(R.dtype, Y.dtype):
+    if R.dtype == np.result_type(R, Y):
         R -= Y
-    else:
+    else:  # Y has the wider type (float64 targets for float32 data, complex targets): so must R
         R = R - Y
     return R
 
 
-def _sum_of_squares(R: np.ndarray):
-    """sum_ij R_ij * R_ij, without conjugation and without forming R * R."""
-    flat = R.ravel(order="K")  # a view, in memory order, for C- and Fortran-ordered arrays
-    return flat.dot(flat)
+def _sum_of_squares(R: np.ndarray) -> np.generic:
+    """``sum_ij R_ij^2``: the dot product of the raveled ``R`` with itself, so no array ``R * R`` is formed."""
+    r = R.ravel()
+    return r.dot(r)
 
 
-def _block_rows(X: np.ndarray) -> int:
-    """Rows per block of the blocked path, or 0 for the one-shot path."""
-    if X.nbytes <= BLOCK_THRESHOLD_BYTES or not X.flags.c_contiguous:
-        return 0
-    row_bytes = X.shape[1] * X.itemsize
-    rows = max(_MIN_BLOCK_ROWS, BLOCK_BYTES // row_bytes)
-    if rows * row_bytes > _MAX_BLOCK_BYTES or 2 * rows > X.shape[0]:
-        return 0
-    return rows
+def _deferred_check(compute: Callable[[], Any], W: np.ndarray, X: np.ndarray, Y: np.ndarray, check_finite: bool) -> Any:
+    """``compute()``, with the :class:`ValueError` of an up-front check if ``W``, ``X`` or ``Y`` holds NaN or inf."""
+    # Why not np.isfinite(X) first: that is one more pass over X, as slow as a product when k is small. NaN and
+    # inf propagate (0 * inf and 0 * nan are NaN), so a non-finite input makes the small result non-finite, and
+    # only then are the inputs examined, to name the culprit; quietly, so that no RuntimeWarning comes first.
+    if check_finite and W.size:  # (an empty W propagates nothing: its inputs are checked up front)
+        with np.errstate(all="ignore"):
+            result = compute()
+        if all(np.isfinite(part).all() for part in (result if isinstance(result, tuple) else (result,))):
+            return result
+    if check_finite:
+        for name, arr in zip("WXY", (W, X, Y), strict=True):
+            require_finite(name, arr)
+    return compute()  # unchecked, or finite input that overflowed: now with NumPy's warnings
 
 
-def _sums(W: np.ndarray, X: np.ndarray, Y: np.ndarray, want_loss: bool, want_grad: bool):
-    """``(sum_ij R_ij^2, X^T R)`` with ``R = X W - Y``; an entry not wanted is None."""
-    if X.nbytes > BLOCK_THRESHOLD_BYTES:
-        rows = _block_rows(X)
-        if rows:
-            return _blocked_sums(W, X, Y, rows, want_loss, want_grad)
-    total = None
-    if W.ndim == 2 and W.shape[1] > 1 and X.shape[0] * X.shape[1] * W.shape[1] <= _TRANSPOSED_MAX_MULTIPLY_ADDS:
-        Rt = W.T @ X.T  # R^T = W^T X^T - Y^T and G^T = R^T X: the same sums, transposed
-        if Rt.dtype == Y.dtype or Rt.dtype == np.result_type(Rt.dtype, Y.dtype):
-            Rt -= Y.T
-        else:
-            Rt = Rt - Y.T
-        if want_loss:
-            flat = Rt.reshape(-1)
-            total = flat.dot(flat)
-        return total, ((Rt @ X).T if want_grad else None)
-    R = X @ W  # _residual and _sum_of_squares inlined: small problems are where calls count
-    if R.dtype == Y.dtype or R.dtype == np.result_type(R.dtype, Y.dtype):
-        R -= Y
-    else:
-        R = R - Y
-    if want_loss:
-        flat = R.reshape(-1)
-        total = flat.dot(flat)
-    return total, (X.T @ R if want_grad else None)
-
-
-def _gradient_and_check(W: np.ndarray, X: np.ndarray, Y: np.ndarray):
-    """``(X^T R, sum of squares of X^T R)``: the second is non-finite if the first is (or overflows)."""
-    G = _sums(W, X, Y, False, True)[1]
-    return G, _sum_of_squares(G)
-
-
-# The same under np.errstate(all="ignore"), for the deferred check: NaN or inf input must raise its
-# ValueError, not NumPy's RuntimeWarning first (as a decorator, errstate costs less than a with block).
-_quiet_sums = np.errstate(all="ignore")(_sums)
-_quiet_gradient_and_check = np.errstate(all="ignore")(_gradient_and_check)
-
-
-def _blocked_sums(W: np.ndarray, X: np.ndarray, Y: np.ndarray, rows: int, want_loss: bool, want_grad: bool):
-    """:func:`_sums` over blocks of about ``rows`` rows, reading each block of X once into cache."""
-    N = X.shape[0]
-    n_blocks = -(-N // rows)
-    in_place = np.result_type(X.dtype, W.dtype, Y.dtype) == np.result_type(X.dtype, W.dtype)
-    total = grad = None
-    stop = 0
-    for b in range(1, n_blocks + 1):
-        start, stop = stop, N * b // n_blocks  # blocks of equal size up to one row
-        X_b = X[start:stop]
-        R_b = X_b @ W
-        if in_place:
-            R_b -= Y[start:stop]
-        else:
-            R_b = R_b - Y[start:stop]
-        if want_loss:
-            part = _sum_of_squares(R_b)
-            total = part if total is None else total + part
-        if want_grad:
-            part = X_b.T @ R_b
-            if grad is None:
-                grad = part
-            else:
-                grad += part
-    return total, grad
-
-
-def _mean(total: np.generic, N: int) -> float | complex:
-    """``total / N`` as a Python float, or complex if it is complex (as ``as_python_scalar``, faster)."""
-    if type(total) is np.float64:  # the common case: Python's division is the same IEEE division
-        return float(total) / N
-    value = total / N
-    return complex(value) if value.dtype.kind == "c" else float(value)
-
-
-@functools.cache
-def _propagates(x_dtype: np.dtype, w_dtype: np.dtype, y_dtype: np.dtype) -> bool:
-    """Whether both products X @ W and X^T R pass NaN and infinity on (see matmul_propagates_non_finite)."""
-    inner = np.result_type(x_dtype, w_dtype)
-    return matmul_propagates_non_finite(inner) and matmul_propagates_non_finite(np.result_type(inner, y_dtype))
-
-
-def _inputs(W: ArrayLike, X: ArrayLike, Y: ArrayLike, check_finite: bool):
-    """``(W, X, Y, deferred)``: converted, shape-checked inputs.
-
-    ``deferred`` is True when the finiteness check is left to the result: the caller
-    computes under ``np.errstate(all="ignore")`` and, if the (small) result is not
-    finite, calls :func:`require_finite_inputs`, which raises the error the eager
-    check would have raised, or returns if the inputs are finite (then the
-    computation overflowed; it is repeated with NumPy's warnings, as before).
-    """
-    if not check_finite:
-        W, X, Y = prepare_regression(W, X, Y, False)
-        return W, X, Y, False
-    if not regression_arrays_ready(W, X, Y):
-        W, X, Y = prepare_regression_deferred(W, X, Y)
-    if W.size and _propagates(X.dtype, W.dtype, Y.dtype):
-        return W, X, Y, True
-    require_finite_inputs(W, X, Y)  # an empty W, or a BLAS that could swallow NaN: check up front
-    return W, X, Y, False
+def _scalar(value: np.generic) -> float | complex:
+    """A NumPy scalar as a Python ``float`` (or ``complex``), so that it prints plainly."""
+    return complex(value) if np.iscomplexobj(value) else float(value)
 
 
 def residual(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    """Return the residual ``R = X W - Y``.
+    """Return the residual ``R = X W - Y``, with the shape of ``Y``.
 
-    Parameters
-    ----------
-    W : array_like, shape (d, k) or (d,)
-        Weights.
-    X : array_like, shape (N, d)
-        Data, one example per row.
-    Y : array_like, shape (N, k) or (N,)
-        Targets; a vector exactly when ``W`` is a vector.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
+    ``W`` (d, k) or (d,), ``X`` (N, d) and ``Y`` (N, k) or (N,) are as in the module's notation; with
+    ``check_finite`` (the default) NaN or infinity in them is a :class:`ValueError`.
 
-    Returns
-    -------
-    numpy.ndarray
-        ``R``, with the shape of ``Y``.
+    >>> residual(np.array([1.0, 2.0]), np.eye(2), np.ones(2))
+    array([0., 1.])
     """
-    W, X, Y = prepare_regression(W, X, Y, check_finite)
+    W, X, Y = regression_arrays(W, X, Y, check_finite=check_finite)
     return _residual(W, X, Y)
 
 
 def loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> float | complex:
-    r"""Mean squared error ``L(W) = (1/N) ||X W - Y||_F^2``.
+    """Mean squared error ``L(W) = (1/N) ||X W - Y||_F^2``.
 
-    Parameters
-    ----------
-    W : array_like, shape (d, k) or (d,)
-        Weights. May be complex (for the complex-step method).
-    X : array_like, shape (N, d)
-        Data, ``N >= 1``.
-    Y : array_like, shape (N, k) or (N,)
-        Targets.
-    check_finite : bool, default True
-        Raise :class:`ValueError` on NaN or infinite input.
+    ``W`` is (d, k) or (d,) and may be complex (for the complex step), ``X`` is (N, d) with N >= 1, and ``Y`` is
+    (N, k) or (N,). Shapes that do not fit are a :class:`ValueError`, non-numeric input a :class:`TypeError`,
+    and NaN or infinity a :class:`ValueError` unless ``check_finite=False``. Returns a Python float (complex
+    if an input is), computed in the inputs' precision (float32 stays float32).
 
-    Returns
-    -------
-    float or complex
-        The loss; complex only if an input is complex.
-
-    Raises
-    ------
-    TypeError
-        If an input is not numeric.
-    ValueError
-        If the shapes do not fit together, ``N = 0``, or an input is not finite.
-
-    Examples
-    --------
-    >>> import numpy as np
     >>> loss(np.array([[1.0], [2.0]]), np.eye(2), np.zeros((2, 1)))
     2.5
     """
-    W, X, Y, deferred = _inputs(W, X, Y, check_finite)
-    if deferred:
-        total = _quiet_sums(W, X, Y, True, False)[0]
-        if not cmath.isfinite(total):  # NaN or inf in any input makes the sum of squares non-finite
-            require_finite_inputs(W, X, Y)
-            total = _sums(W, X, Y, True, False)[0]
-    else:
-        total = _sums(W, X, Y, True, False)[0]
-    return _mean(total, X.shape[0])
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
+    total = _deferred_check(lambda: _sum_of_squares(_residual(W, X, Y)), W, X, Y, check_finite)
+    return _scalar(total / X.shape[0])
 
 
 def grad_W(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of the loss with respect to ``W``: ``(2/N) X^T (X W - Y)``.
+    """Gradient of the loss with respect to ``W``: ``(2/N) X^T (X W - Y)``, with the shape of ``W``.
 
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`loss`.
+    Arguments and errors as in :func:`loss`.
 
-    Returns
-    -------
-    numpy.ndarray
-        Array with the shape of ``W`` (denominator layout).
-
-    Examples
-    --------
-    >>> import numpy as np
     >>> grad_W(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
     array([1., 2.])
     """
-    W, X, Y, deferred = _inputs(W, X, Y, check_finite)
-    if deferred:
-        G, check = _quiet_gradient_and_check(W, X, Y)
-        if not cmath.isfinite(check):
-            require_finite_inputs(W, X, Y)
-            G = _sums(W, X, Y, False, True)[1]
-    else:
-        G = _sums(W, X, Y, False, True)[1]
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
+    G = _deferred_check(lambda: X.T @ _residual(W, X, Y), W, X, Y, check_finite)
     G *= 2.0 / X.shape[0]
-    return G
-
-
-def grad_X(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of the loss with respect to ``X``: ``(2/N) (X W - Y) W^T``.
-
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`loss`.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array of shape ``(N, d)``, the shape of ``X``.
-    """
-    W, X, Y = prepare_regression(W, X, Y, check_finite)
-    R = _residual(W, X, Y)
-    if W.ndim == 1:  # single output: R W^T is the outer product r w^T
-        G = np.outer(R, W)
-    else:
-        G = R @ W.T
-    G *= 2.0 / X.shape[0]
-    return G
-
-
-def grad_Y(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
-    r"""Gradient of the loss with respect to ``Y``: ``-(2/N) (X W - Y)``.
-
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`loss`.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array with the shape of ``Y``.
-    """
-    W, X, Y = prepare_regression(W, X, Y, check_finite)
-    G = _residual(W, X, Y)
-    G *= -2.0 / X.shape[0]
     return G
 
 
 def loss_and_grad(
     W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True
 ) -> tuple[float | complex, np.ndarray]:
-    """Loss and gradient with respect to ``W``, sharing one residual.
+    """The loss and its gradient with respect to ``W``, from one residual: ``(loss(W, X, Y), grad_W(W, X, Y))``.
 
-    Parameters
-    ----------
-    W, X, Y, check_finite
-        As in :func:`loss`.
+    Arguments and errors as in :func:`loss`.
 
-    Returns
-    -------
-    loss : float or complex
-        ``(1/N) ||X W - Y||_F^2``.
-    grad : numpy.ndarray
-        ``(2/N) X^T (X W - Y)``, with the shape of ``W``.
+    >>> loss_and_grad(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
+    (2.5, array([1., 2.]))
     """
-    W, X, Y, deferred = _inputs(W, X, Y, check_finite)
-    if deferred:
-        total, G = _quiet_sums(W, X, Y, True, True)
-        if not cmath.isfinite(total):  # NaN or inf in any input makes the sum of squares non-finite
-            require_finite_inputs(W, X, Y)
-            total, G = _sums(W, X, Y, True, True)
-    else:
-        total, G = _sums(W, X, Y, True, True)
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
+
+    def sum_of_squares_and_gradient():  # both from one residual
+        R = _residual(W, X, Y)
+        return _sum_of_squares(R), X.T @ R
+
+    total, G = _deferred_check(sum_of_squares_and_gradient, W, X, Y, check_finite)
     N = X.shape[0]
     G *= 2.0 / N
-    return _mean(total, N), G
+    return _scalar(total / N), G
+
+
+def grad_X(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
+    """Gradient of the loss with respect to ``X``: ``(2/N) (X W - Y) W^T``, of shape (N, d).
+
+    Arguments and errors as in :func:`loss`.
+    """
+    W, X, Y = regression_arrays(W, X, Y, check_finite=check_finite)
+    R = _residual(W, X, Y)
+    G = np.outer(R, W) if W.ndim == 1 else R @ W.T  # a single output: R W^T is the outer product r w^T
+    G *= 2.0 / X.shape[0]
+    return G
+
+
+def grad_Y(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True) -> np.ndarray:
+    """Gradient of the loss with respect to ``Y``: ``-(2/N) (X W - Y)``, with the shape of ``Y``.
+
+    Arguments and errors as in :func:`loss`.
+    """
+    W, X, Y = regression_arrays(W, X, Y, check_finite=check_finite)
+    G = _residual(W, X, Y)
+    G *= -2.0 / X.shape[0]
+    return G
+
+
+def _same_shape(name_a: str, A: ArrayLike, name_b: str, B: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` and ``B`` as numeric arrays, or a :class:`ValueError` naming their shapes if these differ."""
+    A, B = as_array(name_a, A), as_array(name_b, B)
+    if A.shape != B.shape:
+        raise ValueError(f"{name_a} has shape {A.shape} but {name_b} has shape {B.shape}: they must have one shape")
+    return A, B
+
+
+def frobenius_inner(A: ArrayLike, B: ArrayLike) -> float | complex:
+    """Frobenius inner product ``<A, B>_F = sum_ij A_ij B_ij = tr(A^T B)``, without conjugation.
+
+    >>> frobenius_inner([[1, 2], [3, 4]], [[1, 0], [0, 1]])
+    5.0
+    """
+    A, B = _same_shape("A", A, "B", B)
+    return _scalar(np.sum(A * B))
+
+
+def directional_derivative(G: ArrayLike, D: ArrayLike) -> float | complex:
+    """Rate of change ``<G, D>_F`` along the direction ``D`` of a function whose gradient is ``G``.
+
+    That is ``d/dt L(W + t D)`` at ``t = 0`` when ``G`` is the gradient of ``L`` at ``W``.
+
+    >>> directional_derivative([[2.0, 0.0]], [[1.0, 1.0]])
+    2.0
+    """
+    G, D = _same_shape("G", G, "D", D)
+    return _scalar(np.sum(G * D))
+
+
+def relative_difference(A: ArrayLike, B: ArrayLike) -> float:
+    """Normwise relative difference ``||A - B||_F / max(||A||_F, ||B||_F)``, and 0 if both are zero.
+
+    The figure every check in the book reports: it does not depend on the units of ``A`` and ``B``. It lies
+    in ``[0, 2]``; agreement to rounding gives about ``1e-16``.
+
+    >>> relative_difference([3.0, 4.0], [3.0, 4.0]), relative_difference([1.0, 0.0], [0.0, 0.0])
+    (0.0, 1.0)
+    """
+    A, B = _same_shape("A", A, "B", B)
+    scale = max(np.linalg.norm(A), np.linalg.norm(B))
+    return float(np.linalg.norm(A - B) / scale) if scale > 0 else 0.0

@@ -1,0 +1,26 @@
+"""A smoke run of benchmarks/gradient_speed.py: the chapter "What a gradient costs" reads the JSON it writes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "gradient_speed.py"
+SECTIONS = {"schema", "machine", "settings", "floors", "gram_step", "finite_differences", "autodiff", "scaling"}
+FLOOR_RATIOS = {"loss_and_grad / two GEMMs", "grad_W / two GEMMs", "loss / one GEMM"}
+
+
+def test_a_quick_benchmark_run_writes_every_section_the_chapter_reads(tmp_path):
+    spec = importlib.util.spec_from_file_location("gradient_speed", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    output = tmp_path / "speed.json"
+    assert module.main(["--quick", "--repeats", "2", "--min-time", "0.0005", "--output", str(output)]) == 0
+    data = json.loads(output.read_text())
+    assert SECTIONS | {"targets_met"} <= set(data)
+    assert {"date", "cpu", "cpu_count", "numpy", "blas"} <= set(data["machine"])
+    for row in data["floors"]:
+        assert FLOOR_RATIOS <= set(row["ratios"]) and all(r["min"] > 0 for r in row["ratios"].values())
+    assert data["gram_step"]["same_solution"]["relative_difference"] < 1e-10
+    assert len(data["scaling"]["vs_N"]["seconds"]["grad_W"]) == len(data["scaling"]["vs_N"]["N"])
