@@ -1,10 +1,10 @@
 r"""Smooth, non-quadratic functions of a matrix with known gradients, for testing gradient checkers.
 
-The least-squares loss is quadratic, so central differences differentiate it without truncation
-error and a checker that is only ever tried on it looks better than it is. The functions here have
-non-zero derivatives of every order, closed-form gradients (denominator layout: the gradient has
-the shape of the variable) and are written as plain arithmetic, so that for complex input they are
-the analytic continuation of the real function, as the complex-step method needs:
+The least-squares loss is quadratic, so central differences differentiate it without truncation error, and a
+checker that is only ever tried on it looks better than it is. The functions here have non-zero derivatives
+of every order and closed-form gradients (denominator layout: the gradient has the shape of the variable).
+They are written as plain arithmetic, so that for complex input they are the analytic continuation of the
+real function, as the complex-step method needs:
 
 =====================  ===================================  ================================
 function               value                                gradient
@@ -14,13 +14,12 @@ function               value                                gradient
 :func:`softplus_loss`  ``(1/N) sum_ij softplus((X W)_ij)``  ``(1/N) X^T sigmoid(X W)``
 =====================  ===================================  ================================
 
-with ``softplus(z) = log(1 + e^z)`` and ``sigmoid(z) = 1 / (1 + e^{-z})``, its derivative. The
-first two are standard identities (see the Matrix Cookbook, Petersen and Pedersen, 2012, section 2).
+with ``softplus(z) = log(1 + e^z)`` and ``sigmoid(z) = 1 / (1 + e^{-z})``, its derivative. The first two
+are standard identities (the Matrix Cookbook, Petersen and Pedersen, 2012, section 2).
 
 :func:`smooth_problems` returns these functions, and the least-squares loss itself, as
-:class:`SmoothProblem` records (function, gradient and a seeded evaluation point), the common test
-bed of the unit tests, the benchmark ``benchmarks/checker_accuracy.py`` and the chapter on
-numerical verification.
+:class:`SmoothProblem` records (function, gradient and a seeded evaluation point): the common test bed of
+the unit tests, the benchmark ``benchmarks/checker_accuracy.py`` and chapter 8 on numerical verification.
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._old_checks import as_numeric_array, random_generator
-from .least_squares import grad_W, loss
+from ._checks import as_array, as_matrix
+from .least_squares import grad_W, loss, make_regression
 
 __all__ = [
     "SmoothProblem",
@@ -46,105 +45,62 @@ __all__ = [
 ]
 
 
-def _square(name: str, A: ArrayLike) -> np.ndarray:
-    A = as_numeric_array(name, A, opt_out="")
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty square matrix, but it has shape {A.shape}")
+def _square(A: ArrayLike) -> np.ndarray:
+    A = as_matrix("A", A)
+    if A.shape[0] != A.shape[1] or A.size == 0:
+        raise ValueError(f"A must be a non-empty square matrix, but it has shape {A.shape}")
     return A
 
 
-def _as_scalar(value) -> float | complex:
-    """A Python complex for complex ``value`` (even with imaginary part 0: the complex step reads it),
-    else a float."""
-    if np.iscomplexobj(value):
-        return complex(value)
-    return float(value)
-
-
-def _inverse(A: np.ndarray) -> np.ndarray:
+def _inverse(A: ArrayLike) -> np.ndarray:
+    A = _square(A)
     try:
         return np.linalg.inv(A)
     except np.linalg.LinAlgError:
-        raise ValueError(f"the matrix of shape {A.shape} is singular") from None
+        raise ValueError(f"the matrix A of shape {A.shape} is singular") from None
 
 
 def log_det(A: ArrayLike) -> float | complex:
-    r"""Natural logarithm of the absolute determinant, ``log |det A|`` (``log det A`` when ``det A > 0``).
+    r"""Natural logarithm of the absolute determinant, ``log |det A|``, of a non-singular matrix.
 
-    Parameters
-    ----------
-    A : array_like, shape (n, n)
-        A non-singular real matrix, or a complex matrix (complex step). For complex input the result
-        is the analytic continuation of the real function: ``log(det A)`` near matrices with a positive
-        determinant and ``log(-det A)`` near matrices with a negative one (principal logarithm).
-
-    Returns
-    -------
-    float or complex
-        ``log |det A|``; complex only for complex input.
-
-    Raises
-    ------
-    ValueError
-        If ``A`` is not square, or singular.
+    For complex input (the complex step) the result is the analytic continuation of the real function:
+    ``log(det A)`` near matrices with a positive determinant and ``log(-det A)`` near those with a negative
+    one (principal logarithm). The result is complex exactly when ``A`` is.
 
     Examples
     --------
-    >>> log_det([[2.0, 0.0], [0.0, 3.0]]) == float(np.log(6.0))
-    True
-    >>> log_det([[0.0, 2.0], [3.0, 0.0]]) == float(np.log(6.0))
+    >>> log_det([[2.0, 0.0], [0.0, 3.0]]) == log_det([[0.0, 2.0], [3.0, 0.0]]) == float(np.log(6.0))
     True
     """
-    A = _square("A", A)
+    A = _square(A)
     sign, log_abs = np.linalg.slogdet(A)  # det A = sign * exp(log_abs), without overflow
     if sign == 0:
-        raise ValueError(f"log |det A| needs a non-singular A, but the matrix of shape {A.shape} is singular")
-    if np.iscomplexobj(A):
-        # log(+-det A) = log(+-sign) + log|det A| with the principal log, analytic near real matrices
-        return _as_scalar(np.log(sign if sign.real >= 0 else -sign) + log_abs)
+        raise ValueError(f"log |det A| needs a non-singular A, but the matrix A of shape {A.shape} is singular")
+    if np.iscomplexobj(A):  # log(+-det A) = log(+-sign) + log|det A|, analytic near real matrices
+        return complex(np.log(sign if sign.real >= 0 else -sign) + log_abs)
     return float(log_abs)
 
 
 def log_det_grad(A: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`log_det`: ``A^{-T}`` (the transpose of the inverse), by Jacobi's formula.
-
-    Parameters
-    ----------
-    A : array_like, shape (n, n)
-        Non-singular matrix.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array of shape (n, n).
+    r"""Gradient of :func:`log_det`: ``A^{-T}``, the transpose of the inverse (Jacobi's formula).
 
     Examples
     --------
     >>> log_det_grad([[2.0, 1.0], [0.0, 4.0]]).tolist()
     [[0.5, 0.0], [-0.125, 0.25]]
     """
-    return _inverse(_square("A", A)).T
+    return _inverse(A).T
 
 
 def trace_inverse(A: ArrayLike) -> float | complex:
-    r"""Trace of the inverse, ``tr(A^{-1})``.
-
-    Parameters
-    ----------
-    A : array_like, shape (n, n)
-        Non-singular matrix (complex allowed).
-
-    Returns
-    -------
-    float or complex
-        ``tr(A^{-1})``.
+    r"""Trace of the inverse, ``tr(A^{-1})``, of a non-singular matrix; complex exactly when ``A`` is.
 
     Examples
     --------
     >>> trace_inverse([[2.0, 0.0], [0.0, 4.0]])
     0.75
     """
-    return _as_scalar(np.trace(_inverse(_square("A", A))))
+    return np.trace(_inverse(A)).item()
 
 
 def trace_inverse_grad(A: ArrayLike) -> np.ndarray:
@@ -152,121 +108,69 @@ def trace_inverse_grad(A: ArrayLike) -> np.ndarray:
 
     From ``d(A^{-1}) = -A^{-1} dA A^{-1}``: ``d tr(A^{-1}) = -tr(A^{-2} dA) = <-(A^{-2})^T, dA>_F``.
 
-    Parameters
-    ----------
-    A : array_like, shape (n, n)
-        Non-singular matrix.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array of shape (n, n).
-
     Examples
     --------
     >>> trace_inverse_grad([[2.0, 0.0], [0.0, 4.0]]).tolist()
     [[-0.25, -0.0], [-0.0, -0.0625]]
     """
-    inv = _inverse(_square("A", A))
+    inv = _inverse(A)
     return -(inv @ inv).T
 
 
 def _softplus(Z: np.ndarray) -> np.ndarray:
-    """log(1 + e^z) without overflow; for complex z the branch is chosen by Re z (still analytic)."""
+    """``log(1 + e^z)`` without overflow; for complex ``z`` the branch is chosen by ``Re z`` (still analytic)."""
     positive = Z.real > 0
-    Z_neg = np.where(positive, -Z, Z)  # Re <= 0: exp cannot overflow
-    tail = np.log1p(np.exp(Z_neg))
+    tail = np.log1p(np.exp(np.where(positive, -Z, Z)))  # the exponent has Re <= 0: no overflow
     return np.where(positive, Z + tail, tail)  # log(1 + e^z) = z + log(1 + e^-z)
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^{-z}) without overflow."""
+    """``1 / (1 + e^{-z})`` without overflow, for real ``z``."""
     E = np.exp(-np.abs(Z))
     return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
 
 
-def _product(W: ArrayLike, X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    W = as_numeric_array("W", W, opt_out="")
-    X = as_numeric_array("X", X, opt_out="")
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a 2-D array of shape (N, d) with N >= 1, but it has shape {X.shape}")
-    if W.ndim not in (1, 2) or W.shape[0] != X.shape[1]:
-        raise ValueError(f"X has shape {X.shape} but W has shape {W.shape}: W must have shape (d, k) or (d,)")
+def _weights_and_data(W: ArrayLike, X: ArrayLike, allow_complex: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``W`` of shape (d, k) or (d,) and ``X`` of shape (N, d) with N >= 1, checked."""
+    W, X = as_array("W", W, allow_complex=allow_complex), as_matrix("X", X, allow_complex=allow_complex)
+    if X.shape[0] == 0 or W.ndim not in (1, 2) or W.shape[0] != X.shape[1]:
+        raise ValueError(f"X has shape {X.shape} but W has shape {W.shape}: they must be (N, d), N >= 1, and (d, k)")
     return W, X
 
 
 def softplus_loss(W: ArrayLike, X: ArrayLike) -> float | complex:
     r"""Mean softplus of the product, ``(1/N) sum_ij softplus((X W)_ij)``.
 
-    A smooth, convex, non-quadratic function of ``W`` (the log-partition part of a logistic
-    regression loss), written without ``abs`` or ``conj`` so that it accepts complex ``W``.
-
-    Parameters
-    ----------
-    W : array_like, shape (d, k) or (d,)
-        Weights (complex allowed).
-    X : array_like, shape (N, d)
-        Data, ``N >= 1``.
-
-    Returns
-    -------
-    float or complex
-        The mean softplus.
+    A smooth, convex, non-quadratic function of ``W`` (the log-partition part of a logistic regression
+    loss), written without ``abs`` or ``conj`` so that it accepts complex ``W``.
 
     Examples
     --------
     >>> softplus_loss([0.0], [[1.0], [2.0]]) == float(np.log(2.0))
     True
     """
-    W, X = _product(W, X)
-    return _as_scalar(np.sum(_softplus(X @ W)) / X.shape[0])
+    W, X = _weights_and_data(W, X, allow_complex=True)
+    return (np.sum(_softplus(X @ W)) / X.shape[0]).item()
 
 
 def softplus_loss_grad(W: ArrayLike, X: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`softplus_loss` with respect to ``W``: ``(1/N) X^T sigmoid(X W)``.
-
-    Parameters
-    ----------
-    W : array_like, shape (d, k) or (d,)
-        Weights (real).
-    X : array_like, shape (N, d)
-        Data.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array with the shape of ``W``.
+    r"""Gradient of :func:`softplus_loss` with respect to real ``W``: ``(1/N) X^T sigmoid(X W)``.
 
     Examples
     --------
     >>> softplus_loss_grad([0.0], [[1.0], [2.0]]).tolist()
     [0.75]
     """
-    W, X = _product(W, X)
-    for name, arr in (("W", W), ("X", X)):
-        if arr.dtype.kind == "c":  # _sigmoid branches on the sign and uses abs: real input only
-            raise TypeError(f"{name} must be real, but it has dtype {arr.dtype} (softplus_loss accepts complex W)")
+    W, X = _weights_and_data(W, X, allow_complex=False)  # _sigmoid uses abs and the sign: real input only
     return X.T @ _sigmoid(X @ W) / X.shape[0]
 
 
 @dataclass(frozen=True)
 class SmoothProblem:
-    """A scalar function of an array, its gradient, and a point to check it at.
+    """A scalar function ``f(x)``, its gradient ``grad(x)`` and a point ``x`` (float64) to check it at.
 
-    Attributes
-    ----------
-    name : str
-        Short name, e.g. ``"log det"``.
-    formula : str
-        The function and its gradient in words, e.g. ``"log det A -> A^{-T}"``.
-    f : callable
-        ``f(x) -> scalar``; accepts complex ``x`` (analytic continuation).
-    grad : callable
-        ``grad(x) -> array`` of ``x``'s shape.
-    x : numpy.ndarray
-        Evaluation point (float64).
-    quadratic : bool
-        True for the least-squares loss, whose central differences have no truncation error.
+    ``formula`` gives both in words (e.g. ``"log det A -> A^{-T}"``); ``f`` accepts complex ``x``; ``quadratic``
+    is true for the least-squares loss, whose central differences have no truncation error.
     """
 
     name: str
@@ -277,40 +181,23 @@ class SmoothProblem:
     quadratic: bool = False
 
 
-def _well_conditioned_square(rng: np.random.Generator, n: int) -> np.ndarray:
-    """I + 0.3 G / sqrt(n): non-symmetric (so a missing transpose shows), det > 0 and cond ~ 2."""
-    return np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
-
-
 def smooth_problems(seed: int = 0, *, N: int = 20, d: int = 4, k: int = 3, n: int = 4) -> list[SmoothProblem]:
     """The common test bed: the least-squares loss and three smooth non-quadratic functions.
 
-    Parameters
-    ----------
-    seed : int, default 0
-        Seed of the data and of the points.
-    N, d, k : int
-        Size of the regression problems (``X`` is N x d, ``W`` is d x k).
-    n : int
-        Size of the square matrices of :func:`log_det` and :func:`trace_inverse`.
-
-    Returns
-    -------
-    list of SmoothProblem
-        ``least squares``, ``log det``, ``trace of inverse`` and ``softplus of XW``, in this order.
+    The regression problems have ``X`` of shape (N, d) and ``W`` of shape (d, k); :func:`log_det` and
+    :func:`trace_inverse` are evaluated at ``I + 0.3 G / sqrt(n)`` (``G`` standard normal, n x n): a
+    non-symmetric matrix, so that a missing transpose shows, with a positive determinant and a condition
+    number near 2.
 
     Examples
     --------
     >>> [p.name for p in smooth_problems()]
     ['least squares', 'log det', 'trace of inverse', 'softplus of XW']
     """
-    from .data import make_regression
-
-    rng = random_generator(seed)
+    rng = np.random.default_rng(seed)
     X, _, Y = make_regression(N, d, k, seed=seed)
     W = rng.standard_normal((d, k))
-    A = _well_conditioned_square(rng, n)
-    B = _well_conditioned_square(rng, n)
+    A, B = (np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n) for _ in range(2))
     return [
         SmoothProblem(
             "least squares",
