@@ -24,8 +24,12 @@ def _merged_streams(outputs: list) -> list:
     merged: list = []
     for out in outputs:
         previous = merged[-1] if merged else None
-        if out.output_type == "stream" and previous is not None and previous.output_type == "stream" \
-                and previous.name == out.name:
+        if (
+            out.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == out.name
+        ):
             previous.text += out.text
         else:
             merged.append(out)
