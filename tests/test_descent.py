@@ -498,3 +498,109 @@ def test_minibatches_reject_bad_indices_and_sizes(data):
         stochastic_gradient_descent(X, Y, batch_size=121)
     with pytest.raises(ValueError, match="n_epochs"):
         stochastic_gradient_descent(X, Y, batch_size=1, n_epochs=0)
+
+
+# --- errors name the argument at fault, and the documented edge cases ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda X, Y: gradient_descent(X, Y, step=-1.0), ValueError, "step"),
+        (lambda X, Y: gradient_descent(X, Y, max_iter=0), ValueError, "max_iter"),
+        (lambda X, Y: gradient_descent(X, Y, tol=-1.0), ValueError, "tol"),
+        (lambda X, Y: stochastic_gradient_descent(X, Y, batch_size=0), ValueError, "batch_size"),
+        (lambda X, Y: stochastic_gradient_descent(X, Y, batch_size=1.5), TypeError, "batch_size"),
+        (lambda X, Y: stochastic_gradient_descent(X, Y, batch_size=2, n_epochs=0), ValueError, "n_epochs"),
+        (lambda X, Y: strong_convexity_constant(X[:, 0]), ValueError, "X"),
+        (lambda X, Y: strong_convexity_constant(X + 1j), TypeError, "X"),
+        (lambda X, Y: gram_gradient(np.ones((2, 2)) * 1j, np.eye(2), np.ones((2, 2)), 3), TypeError, "W"),
+        (lambda X, Y: gram_loss(np.ones(2), np.eye(2), ["a", "b"], 1.0, 3), TypeError, "XtY"),
+        (lambda X, Y: gram_gradient(np.ones(2), np.eye(2), np.ones(2), 0), ValueError, "N"),
+        (lambda X, Y: gram_loss(np.ones(2), np.eye(2), np.ones(2), -1.0, 3), ValueError, "YtY"),
+    ],
+)
+def test_an_invalid_argument_is_named_at_the_start_of_the_error(call, error, name):
+    X, Y = np.random.default_rng(7).standard_normal((2, 6, 2))
+    with pytest.raises(error, match=rf"^{name} must"):
+        call(X, Y)
+
+
+def test_complex_input_is_refused_by_the_real_only_functions(problem):
+    W, X, Y = problem
+    with pytest.raises(TypeError, match=r"^X must be real"):
+        strong_convexity_constant(X + 0.5j)
+    with pytest.raises(TypeError, match=r"^W must be real"):
+        exact_loss(W + 0.5j, X, Y)
+    with pytest.raises(TypeError, match=r"^W must be real"):
+        minibatch_gradient(W + 0.5j, X, Y, [0, 3])
+
+
+def test_gram_functions_accept_a_vector_of_weights(problem):
+    W, X, Y = problem
+    w, y = W[:, 0], Y[:, 0]
+    XtX, Xty, yty = gram_matrices(X, y)
+    assert Xty.shape == (3,)
+    G = gram_gradient(w, XtX, Xty, len(X))
+    assert G.shape == (3,)
+    np.testing.assert_allclose(G, matgrad.grad_W(w, X, y), rtol=1e-12, atol=1e-14)
+    assert gram_loss(w, XtX, Xty, yty, len(X)) == pytest.approx(matgrad.loss(w, X, y), rel=1e-12)
+
+
+def test_gram_loss_accepts_zero_targets(problem):
+    W, X, _ = problem
+    Y = np.zeros((len(X), 2))
+    XtX, XtY, YtY = gram_matrices(X, Y)
+    assert YtY == 0.0
+    assert gram_loss(W, XtX, XtY, 0.0, len(X)) == pytest.approx(matgrad.loss(W, X, Y), rel=1e-12)
+
+
+def test_repr_shows_the_loss_of_the_last_iterate(problem):
+    W0, X, Y = problem
+    one_step = gradient_descent(X, Y, W0=W0, step=0.05, max_iter=1, tol=0.0)
+    assert one_step.loss_history[0] > 1.01 * one_step.loss_history[1]
+    assert f"final loss {one_step.loss_history[1]:.3e}," in repr(one_step)
+    at_start = gradient_descent(np.eye(2), np.eye(2), W0=np.eye(2))  # W0 is the minimiser: no step
+    assert at_start.n_iter == 0 and "final loss 0.000e+00" in repr(at_start)
+
+
+@pytest.mark.parametrize("gram", [False, True])
+def test_a_loss_that_overflows_while_the_gradient_is_finite_is_divergence(problem, gram):
+    _, X, Y = problem
+    X = 1e-3 * X  # so that the gradient (2/N) X^T R is much smaller than the residual R
+    W0 = 1e158 * np.random.default_rng(8).standard_normal((3, 2))  # ||R||^2 is about 1e310: beyond float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = gradient_descent(X, Y, W0=W0, gram=gram)
+    assert result.diverged and not result.converged and result.n_iter == 0
+    assert not np.isfinite(result.loss_history[0]) and np.isfinite(result.grad_norm_history[0])
+
+
+@pytest.mark.parametrize("gram", [False, True])
+def test_an_iterate_that_overflows_to_infinity_is_divergence_not_an_error(problem, gram):
+    _, X, Y = problem
+    Y = 10.0 * Y
+    assert np.linalg.norm(matgrad.grad_W(np.zeros((3, 2)), X, Y)) > 2.0  # so that 1e308 * G overflows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = gradient_descent(X, Y, step=1e308, max_iter=50, gram=gram)
+    assert result.diverged and result.n_iter == 1
+    assert not np.all(np.isfinite(result.W))
+
+
+def test_sgd_divergence_threshold_is_relative_to_the_initial_loss():
+    """X = [[1]], y = 10, step 5.5: the error is multiplied by -10 per epoch, the loss after t epochs is 100 * 10^(2t);
+    it passes DIVERGENCE_FACTOR**2 times the initial loss 100 at t = 13, as for y = 1."""
+    result = stochastic_gradient_descent([[1.0]], [10.0], batch_size=1, step=5.5, n_epochs=200)
+    assert result.diverged and result.n_epochs == 13
+    np.testing.assert_allclose(result.loss_history, [100.0 * 10.0 ** (2 * t) for t in range(14)], rtol=1e-12)
+
+
+def test_sgd_from_a_huge_loss_stops_at_the_first_infinite_loss():
+    """From a loss of 1e300, DIVERGENCE_FACTOR**2 times it is infinite: only the overflow of the loss, after
+    5 epochs of growth by 100, reveals the divergence."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = stochastic_gradient_descent([[1.0]], [1e150], batch_size=1, step=5.5, n_epochs=30)
+    assert result.diverged and result.n_epochs == 5
+    assert np.all(np.isfinite(result.loss_history[:-1])) and result.loss_history[-1] == np.inf

@@ -15,7 +15,14 @@ from recording import recorded
 import matgrad
 from matgrad import default_step, numerical_gradient
 from matgrad.examples import smooth_problems
-from matgrad.finite_differences import directional_difference, numerical_hessian, numerical_jacobian
+from matgrad.finite_differences import (
+    _differences,
+    _slope,
+    directional_difference,
+    numerical_hessian,
+    numerical_jacobian,
+    with_args,
+)
 
 METHODS = ["forward", "central", "richardson", "complex"]
 # Error bound of each method on smooth functions of unit scale (relative, normwise).
@@ -486,3 +493,123 @@ def test_args_are_passed_on(problem):
     np.testing.assert_allclose(numerical_gradient(matgrad.loss, W, args=(X, Y)), matgrad.grad_W(W, X, Y), rtol=1e-7)
     J = numerical_jacobian(matgrad.residual, W, args=(X, Y))
     np.testing.assert_allclose(J, np.kron(np.eye(W.shape[1]), X), rtol=1e-7, atol=1e-9)
+
+
+# --- argument names, steps per entry, and the diagnostics the checker reads ------------------------------------
+
+
+def test_error_messages_begin_with_the_name_of_the_bad_argument():
+    x, v = np.array([0.5, -1.5]), np.array([1.0, 0.25])
+    with pytest.raises(ValueError, match="^eps must be"):
+        default_step(x, eps=-1.0)
+    with pytest.raises(ValueError, match="^h contains 1 non-finite"):
+        numerical_gradient(lambda z: float(np.sum(z)), x, h=np.array([1e-3, np.inf]))
+    with pytest.raises(TypeError, match="^f must be callable"):
+        directional_difference(3.0, x, v)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1e-3])
+def test_a_step_array_with_an_entry_that_is_not_positive_is_refused(bad):
+    with pytest.raises(ValueError, match="h must be positive"):
+        numerical_gradient(lambda z: float(np.sum(z**2)), np.array([0.5, -1.5]), h=np.array([1e-3, bad]))
+
+
+def test_numerical_jacobian_refuses_a_complex_or_non_numeric_F_naming_its_value():
+    x = np.array([0.5, -1.5])
+    with pytest.raises(TypeError, match=r"F\(x\) must be real"):
+        numerical_jacobian(lambda z: z + 1j, x)
+    with pytest.raises(TypeError, match=r": F\(x\) must be numeric"):
+        numerical_jacobian(lambda z: np.array(["a", "b"]), x)
+
+
+def test_numerical_jacobian_moves_each_entry_of_a_matrix_by_its_own_step():
+    x = np.array([[0.5, 1.0], [1.5, 2.0]])
+    h = np.array([[0.125, 0.25], [0.0625, 0.5]])  # h[0, 1] != h[1, 0]: column-major and row-major differ
+    J = numerical_jacobian(lambda z: z**3, x, h=h)
+    x_vec, h_vec = x.reshape(-1, order="F"), h.reshape(-1, order="F")
+    # the central difference of t^3 with step s is exactly 3 t^2 + s^2
+    np.testing.assert_allclose(J, np.diag(3 * x_vec**2 + h_vec**2), rtol=1e-12, atol=0)
+
+
+def test_a_function_returning_a_bool_counts_it_as_zero_or_one():
+    x, h = np.array([-1e-9, 1.0]), 1e-6
+    g = numerical_gradient(lambda z: np.bool_(z[0] > 0), x, h=h)
+    assert g[0] == pytest.approx(1 / (2 * h), rel=1e-6) and g[1] == 0.0
+
+
+def test_with_args_binds_further_arguments_and_returns_f_itself_without_them():
+    def f(z, a=0.0):
+        return float(np.sum(z)) + a
+
+    assert with_args(f, ()) is f
+    assert with_args(f, (2.5,))(np.ones(2)) == 4.5
+
+
+def test_forward_directional_difference_names_its_starting_point_x_plus_0_v():
+    with pytest.raises(ValueError, match=r"f is not finite at x \+ 0 v"):
+        directional_difference(lambda z: np.nan, np.array([0.5, 2.0]), np.array([1.0, 0.5]), method="forward")
+
+
+def test_a_float32_function_failing_on_the_redone_step_is_reported_along_v():
+    x, v = np.array([0.5, 2.0]), np.array([1.0, 0.5])
+
+    def f(z):  # finite for the first (float64) step, not for the redone float32 step
+        return np.float32(np.sum(z * z)) if abs(z[0] - 0.5) < 1e-3 else np.float32(np.nan)
+
+    with pytest.raises(ValueError, match=r"f is not finite at x [+-] \S+ v:"):
+        directional_difference(f, x, v)
+
+
+def offset_values(f, x, h, offsets):
+    """f(x + o h e_i) for each entry i (rows) and offset o (columns)."""
+    rows = []
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = 1.0
+        rows.append([f(x + o * h * e) for o in offsets])
+    return np.array(rows)
+
+
+def test_the_estimated_rounding_error_is_the_cancellation_of_each_method():
+    x, h = np.array([0.5, -1.0]), 0.125  # exact steps (and 4 h != 1), so that f sees x +- h and x +- 2h
+
+    def f(z):
+        return 3.0 + np.sum(z)  # values differ at x + h and x - h (and at x + 2h and x - 2h)
+
+    size = np.abs(offset_values(f, x, h, (1, -1, 2, -2)))
+    central = EPS * (size[:, 0] + size[:, 1]) / (2 * h)
+    expected = {
+        "forward": EPS * (size[:, 0] + abs(f(x))) / h,
+        "central": central,
+        "richardson": (4 * central + EPS * (size[:, 2] + size[:, 3]) / (4 * h)) / 3,
+    }
+    for method, noise in expected.items():
+        np.testing.assert_allclose(_differences(f, x, method, h).noise, noise, rtol=1e-12, err_msg=method)
+
+
+def test_the_estimated_rounding_error_of_the_complex_step_is_u_times_the_derivative():
+    x = np.array([0.5, -1.5])
+    noise = _differences(lambda z: np.sum(z * z), x, "complex", None).noise
+    np.testing.assert_allclose(noise, EPS * np.abs(2 * x), rtol=1e-12)
+
+
+def test_the_curvature_estimate_is_the_second_derivative_in_the_shape_of_x():
+    rng = np.random.default_rng(4)
+    a, b, x = rng.uniform(0.5, 2.0, (2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    for method in ("central", "richardson"):
+        curvature = _differences(lambda z: np.sum(a * z**2 + b * z), x, method, 1e-3).curvature
+        assert curvature.shape == x.shape
+        np.testing.assert_allclose(curvature, 2 * a, rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_slope_records_its_step_and_for_central_methods_the_values_on_both_sides(method):
+    x, v, t = np.array([0.5, -1.5]), np.array([1.0, 0.25]), 1e-3
+
+    def f(z):
+        return np.sum(z**3)
+
+    slope = _slope(f, x, v, method, t, "v")
+    assert slope.step == t
+    if method in ("central", "richardson"):
+        assert slope.plus == f(x + t * v) and slope.minus == f(x - t * v)

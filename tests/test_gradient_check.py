@@ -933,3 +933,186 @@ def test_a_non_finite_f_is_reported_at_the_point_along_its_direction(call):
     where = f"x {'+' if call % 2 else '-'} {1e-3:g} v_{(call - 1) // 2}"
     with pytest.raises(ValueError, match=f"f is not finite at {re.escape(where)}"):
         check_gradient(f, lambda v: 2 * v, x, h=1e-3, n_directions=3)
+
+
+# --- what a user reads: option errors, verdict lines, figures to the last digits -------------------------------
+
+
+def test_option_errors_name_the_offending_argument():
+    square, double = (lambda v: float(np.sum(v * v))), (lambda v: 2 * v)
+    with pytest.raises(TypeError, match="^f must be callable"):
+        check_gradient(np.ones(3), double, np.ones(3))
+    with pytest.raises(ValueError, match="^rtol must be a finite non-negative number"):
+        check_gradient(square, double, np.ones(3), rtol=-1e-6)
+    with pytest.raises(ValueError, match="^atol must be a finite non-negative number"):
+        check_gradient(square, double, np.ones(3), atol=-1e-6)
+    with pytest.raises(ValueError, match="^n_directions must be at least 1"):
+        check_gradient(square, double, np.ones(3), n_directions=0)
+
+
+def test_errors_of_f_in_directional_mode_name_the_point_where_they_happened():
+    x = np.random.default_rng(30).standard_normal(3)
+
+    def nan_on_first_call(v):
+        return float("nan")
+
+    with pytest.raises(ValueError, match=r"not finite at x \+ \S+ v_0: it returned nan"):
+        check_gradient(nan_on_first_call, lambda v: 2 * v, x, n_directions=2)
+
+    def nan_at_x(v):
+        return float("nan") if np.array_equal(v, x) else float(np.sum(v * v))
+
+    with pytest.raises(ValueError, match=r"not finite at x: it returned nan"):
+        check_gradient(nan_at_x, lambda v: 3 * v, x, n_directions=2)  # a failure asks f(x) for the curvature
+
+    def nan_off_the_complex_path(v):
+        if np.iscomplexobj(v) or np.array_equal(v, x):
+            return np.sum(v * v)
+        return float("nan")
+
+    with pytest.raises(ValueError, match=r"not finite at x \+ \S+ v_0: it returned nan"):
+        check_gradient(nan_off_the_complex_path, lambda v: 3 * v, x, method="complex", n_directions=2)
+
+
+def test_a_verdict_message_states_the_rule_then_the_cost_and_nothing_else():
+    X, _, Y = make_regression(10, 3, 2, seed=31)
+    W = np.random.default_rng(31).standard_normal((3, 2))
+    f, g = loss_pair(X, Y)
+    good = check_gradient(f, g, W)
+    text = good.message
+    assert good.ok and text.startswith(
+        f"ok: relative error {good.rel_error:.2e} <= tolerance {good.tolerance:.2e}. The relative error is "
+    )
+    assert "of the numerical values, divided by the same norm. Checked by central differences" in text
+    assert text.endswith("central differences over all 6 entries, 13 evaluations of f.")
+    assert "atol" not in text and "largest difference" not in text and "In total" not in text
+    assert repr(good).endswith("method='central', n_evals=13)")
+    bad = check_gradient(f, lambda w: 1.5 * g(w), W)
+    assert not bad.ok and bad.message.startswith(
+        f"NOT ok: relative error {bad.rel_error:.2e} > tolerance {bad.tolerance:.2e}. The relative error is "
+    )
+    directional = check_gradient(f, g, W, n_directions=3)
+    text = directional.message
+    assert directional.ok and text.endswith("random unit directions (seed 0), 6 evaluations of f.")
+    assert "divided by the same norm. Checked by central differences along 3" in text
+    assert "the norm of the gradient (its largest slope over unit directions); the tolerance is" in text
+    with_atol = check_gradient(f, g, W, n_directions=3, atol=1e-3)
+    assert with_atol.ok and "plus atol 1.0e-03, divided by the same norm" in with_atol.message
+
+
+def test_the_worst_entry_of_a_full_check_is_where_the_gradients_differ_most():
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.5]])
+    error = np.zeros_like(x)
+    error[0, 2] = 0.4  # the largest difference, though not where the gradient is largest
+    result = check_gradient(lambda v: float(np.sum(v * v)), lambda v: 2 * v + error, x)
+    assert not result.ok and result.worst_index == (0, 2)
+    assert "The largest difference is at entry (0, 2): analytic 1.4 vs numerical 1." in result.message
+
+
+@pytest.mark.parametrize("n_directions", [None, 3])
+def test_the_default_rtol_of_a_float32_function_is_forty_times_its_best_accuracy(n_directions):
+    X, _, Y = make_regression(20, 3, 2, seed=32)
+    f32 = float32_loss(X, Y)
+    W = np.random.default_rng(32).standard_normal((3, 2))
+    g = lambda w: grad_W(w, X.astype(np.float32).astype(float), Y.astype(np.float32).astype(float))  # noqa: E731
+    best = EPS32 ** (2 / 3)  # central differences
+    result = check_gradient(f32, g, W, n_directions=n_directions)
+    assert result.ok and result.tolerance >= 40 * best
+    assert f"central differences then reach a relative error of only about {best:.0e}" in result.message
+    assert f"and the default rtol was raised to {40 * best:.0e}" in result.message
+    own = check_gradient(f32, g, W, n_directions=n_directions, rtol=0.01)
+    assert own.ok and "f returned float32 values" in own.message and "raised" not in own.message
+
+
+def test_a_gradient_of_the_wrong_shape_gets_only_the_hint_that_fits():
+    square = lambda v: float(np.sum(v * v))  # noqa: E731
+    column = check_gradient(square, lambda v: np.ones((6, 1)), np.ones((2, 3)))
+    assert "same number of entries" in column.message and "transposed" not in column.message
+    longer = check_gradient(square, lambda v: np.ones(3), np.ones(2))
+    assert longer.message.endswith("grad(x) has shape (3,) but x has shape (2,)")
+    text = check_gradient(square, lambda v: ["a", "b"], np.ones(2)).message
+    assert "returned a non-numeric value: grad(x) must be" in text
+
+
+def test_the_full_error_estimate_is_the_documented_rounding_model_to_many_digits():
+    """As the model test above, but at a generic point, with no absolute slack (the estimates are ~1e-14)."""
+    x0 = np.array([1.5, -0.5, 2.0])
+    x = x0 + np.random.default_rng(33).standard_normal(3)
+
+    def bowl(v):
+        return 0.3 + float(np.sum((v - x0) ** 2))
+
+    f, points = recorded(bowl)
+    g = 2 * (x - x0)
+    result = check_gradient(f, lambda v: g, x)
+    values = np.array([bowl(p) for p in points])
+    h = np.array([points[1 + 2 * i][i] - x[i] for i in range(3)])
+    plus, minus = values[1::2], values[2::2]
+    curvature = float(np.max(np.abs(plus - 2 * values[0] + minus) / h**2))
+    noise = EPS * (np.abs(plus) + np.abs(minus)) / (2 * h)
+    noise = noise + EPS * curvature * np.linalg.norm(x) + EPS * np.linalg.norm(g) * np.maximum(np.abs(x), 1) / h
+    assert result.ok and curvature == pytest.approx(2.0, rel=1e-3)
+    assert result.error_estimate == pytest.approx(float(np.linalg.norm(noise)), rel=1e-9, abs=0)
+
+
+def test_the_complex_step_error_estimate_allows_for_rounding_at_the_scale_of_f_over_x():
+    c, x = np.array([2.0, -1.0, 3.0]), np.array([0.5, -3.0, 2.0])
+    f0 = 10.0 + float(c @ x)
+    result = check_gradient(lambda v: 10.0 + np.sum(c * v), lambda v: c, x, method="complex")
+    expected = EPS * np.linalg.norm(np.abs(c) + abs(f0) / np.maximum(np.abs(x), 1.0))
+    assert result.ok and result.error_estimate == pytest.approx(expected, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("method", ["central", "complex"])
+def test_the_directional_error_estimate_is_the_documented_rounding_model_to_many_digits(method):
+    c, x = np.array([2.0, -1.0, 3.0]), np.array([0.5, -1.25, 1.0])  # max |x_i| between 1 and 2
+    result = check_gradient(lambda v: np.sum(c * v), lambda v: c, x, method=method, n_directions=3)
+    V = np.random.default_rng(0).standard_normal((3, 3))
+    slopes, f0 = (V / np.linalg.norm(V, axis=1)[:, None]) @ c, float(c @ x)
+    if method == "complex":
+        expected = EPS * np.max(np.abs(slopes)) + EPS * np.linalg.norm(c)
+    else:
+        t = EPS ** (1 / 3) * 1.25
+        values = EPS * (np.abs(f0 + t * slopes) + np.abs(f0 - t * slopes)) / (2 * t)
+        expected = np.max(values) + EPS * np.linalg.norm(c) * 1.25 / t
+    assert result.ok and result.error_estimate == pytest.approx(expected, rel=1e-6, abs=0)
+
+
+def test_a_directional_failure_includes_the_curvature_along_the_directions_in_its_error_estimate():
+    x0 = np.array([1.5, -0.5, 2.0])
+    x = x0 + np.random.default_rng(34).standard_normal(3)
+
+    def bowl(v):
+        return 0.3 + float(np.sum((v - x0) ** 2))  # second derivative 2 along every unit direction
+
+    f, points = recorded(bowl)
+    g = 3 * (x - x0)
+    result = check_gradient(f, lambda v: g, x, n_directions=2)
+    assert not result.ok and result.n_evals == len(points) == 2 * 2 + 1
+    values = np.array([bowl(p) for p in points])
+    t = float(np.linalg.norm(points[0] - x))
+    slope_noise = EPS * (np.abs(values[0:4:2]) + np.abs(values[1:4:2])) / (2 * t)
+    xmax = max(float(np.max(np.abs(x))), 1.0)
+    expected = np.max(slope_noise) + EPS * np.linalg.norm(g) * xmax / t + EPS * 2.0 * np.linalg.norm(x)
+    assert result.error_estimate == pytest.approx(expected, rel=1e-5, abs=0)
+
+
+@pytest.mark.parametrize("n_directions", [None, 3])
+def test_a_failed_complex_step_check_says_how_many_evaluations_measured_the_curvature(n_directions):
+    x = np.random.default_rng(35).standard_normal(4)
+    result = check_gradient(lambda v: np.sum(v**3), lambda v: 2 * v**2, x, method="complex", n_directions=n_directions)
+    extra = 2 * x.size + 1 if n_directions is None else 2 * 3 + 1
+    how = "central second differences along every entry" if n_directions is None else (
+        "f(x) and central second differences along each direction"
+    )  # fmt: skip
+    assert not result.ok
+    assert f"f'' was then estimated from {extra} more evaluations ({how}) and included" in result.message
+
+
+def test_a_failed_forward_check_explains_why_central_differences_decide():
+    failing = check_gradient(lambda v: float(np.sum(v**3)), lambda v: 2 * v**2, np.array([1.5, -2.0]), method="forward")
+    assert not failing.ok
+    assert "so the verdict was taken with central differences, which have no O(h) truncation error" in failing.message
+    passing = check_gradient(lambda v: float(np.sum(v * v)), lambda v: 2 * v, np.zeros(3), method="forward")
+    assert passing.ok
+    assert "which have no O(h) truncation error (the forward error h f''/2 dominates" in passing.message

@@ -121,6 +121,25 @@ def test_make_regression_rejects_bad_sizes_and_noise_naming_them(args, kwargs, e
         make_regression(*args, **kwargs)
 
 
+def test_make_regression_without_a_seed_draws_from_seed_zero():
+    for a, b in zip(make_regression(6, 3, 2), make_regression(6, 3, 2, seed=0), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "name"),
+    [
+        ((0, 2, 1), {}, ValueError, "N"),
+        ((3, 0, 1), {}, ValueError, "d"),
+        ((3, 2, 0), {}, ValueError, "k"),
+        ((3, 2, 1), {"noise": -0.5}, ValueError, "noise"),
+    ],
+)
+def test_make_regression_errors_begin_with_the_name_of_the_bad_argument(args, kwargs, error, name):
+    with pytest.raises(error, match=rf"^{name} must be"):
+        make_regression(*args, **kwargs)
+
+
 # --- values of the loss and the gradients ----------------------------------------------------------------------
 
 
@@ -526,3 +545,14 @@ def test_the_frobenius_helpers_reject_non_finite_and_non_numeric_input(fn):
         fn([1.0, np.nan], [1.0, 2.0])
     with pytest.raises(TypeError, match="numeric"):
         fn(["a", "b"], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("fn", "first", "second"),
+    [(frobenius_inner, "A", "B"), (directional_derivative, "G", "D"), (relative_difference, "A", "B")],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_a_shape_mismatch_names_each_argument_with_its_shape(fn, first, second):
+    rng = np.random.default_rng(3)
+    with pytest.raises(ValueError, match=rf"^{first} has shape \(2, 3\) but {second} has shape \(3, 2\)"):
+        fn(rng.standard_normal((2, 3)), rng.standard_normal((3, 2)))
