@@ -90,7 +90,7 @@ bench: $(VENVS)/bench/.installed ## time the loss, gradient and descent; writes 
 	$(VENVS)/bench/bin/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
 
 # Mutation testing of the core formulas with mutmut (settings in pyproject.toml; not part of CI).
-mutation: $(VENVS)/dev/.installed ## mutation testing of the core formulas (about 15 minutes)
+mutation: $(VENVS)/dev/.installed ## mutation testing of the core formulas (about 10 minutes)
 	rm -rf mutants
 	$(VENVS)/dev/bin/mutmut run --max-children 2
 	$(VENVS)/dev/bin/mutmut results | $(VENVS)/dev/bin/python tools/mutation_score.py
