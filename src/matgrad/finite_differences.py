@@ -92,12 +92,16 @@ def _step_constant(method: str, eps: float) -> float:
     return _COMPLEX_STEP if exponent is None else eps**exponent
 
 
-def default_step(x: ArrayLike, method: str = "central", *, eps: float | None = None) -> np.ndarray:
+def default_step(
+    x: ArrayLike, method: str = "central", *, eps: float | None = None, relative: bool = False
+) -> np.ndarray:
     """Default finite-difference step for every entry of ``x``: ``c max(|x_i|, 1)``.
 
     ``c`` is ``sqrt(eps)``, ``eps**(1/3)``, ``eps**(1/5)`` or ``1e-20`` for the forward, central, Richardson
     and complex-step methods; ``eps`` is the rounding unit of the arithmetic in which ``f`` is evaluated
     (default float64's ``2.2e-16``; pass ``np.finfo(np.float32).eps`` for a function computed in float32).
+    With ``relative=True`` the step is ``c |x_i|`` (``c`` where ``x_i = 0``): each entry is stepped on the
+    scale of its own size, as the checker does.
 
     Examples
     --------
@@ -109,7 +113,8 @@ def default_step(x: ArrayLike, method: str = "central", *, eps: float | None = N
     eps = EPS if eps is None else positive_number("eps", eps)
     if eps >= 1:
         raise ValueError(f"eps must be a rounding unit below 1, got {eps!r}")
-    return _step_constant(method, eps) * np.maximum(np.abs(x), 1.0)
+    scale = np.where(x != 0, np.abs(x), 1.0) if relative else np.maximum(np.abs(x), 1.0)
+    return _step_constant(method, eps) * scale
 
 
 def _round_steps(x: np.ndarray, steps: np.ndarray, value_dtype: np.dtype | None) -> np.ndarray:
@@ -132,10 +137,12 @@ def _one_step(h: Any) -> float:
     return positive_number("h", h.item() if isinstance(h, np.ndarray) and h.ndim == 0 else h)
 
 
-def _steps(x: np.ndarray, method: str, h: ArrayLike | None, eps: float, value_dtype: np.dtype | None) -> np.ndarray:
+def _steps(
+    x: np.ndarray, method: str, h: ArrayLike | None, eps: float, value_dtype: np.dtype | None, relative: bool = False
+) -> np.ndarray:
     """The steps to use: ``h`` (one number, or one per entry) or :func:`default_step`, rounded."""
     if h is None:
-        steps = default_step(x, method, eps=eps)
+        steps = default_step(x, method, eps=eps, relative=relative)
     elif np.ndim(h) == 0:
         steps = np.full(x.shape, _one_step(h))
     else:
@@ -253,13 +260,15 @@ class _Differences:
     value_dtype: np.dtype | None = None  # dtype of the values of f when coarser than float64
 
 
-def _differences(f: Callable[[np.ndarray], Any], x: np.ndarray, method: str, h: ArrayLike | None) -> _Differences:
+def _differences(
+    f: Callable[[np.ndarray], Any], x: np.ndarray, method: str, h: ArrayLike | None, relative: bool = False
+) -> _Differences:
     """Finite-difference gradient of ``f`` at ``x`` (a float64 array), with the checker's diagnostics."""
     _check_method(method)
     raw0 = f(x.copy())
     unit, value_dtype = _rounding_unit(raw0)
     f0 = _scalar_value(raw0, "x")
-    steps = _steps(x, method, h, unit, value_dtype)
+    steps = _steps(x, method, h, unit, value_dtype, relative)
     offsets = _OFFSETS[method]
     table = _values_along_axes(f, x, steps, offsets, lambda v, where: _scalar_value(v, where, method == "complex"))
     values = np.array(table, dtype=np.complex128 if method == "complex" else np.float64).reshape(x.size, len(offsets))

@@ -1,53 +1,81 @@
-r"""Check an analytic gradient against finite differences, and explain the verdict.
+r"""Check an analytic gradient against finite differences, entry by entry, and diagnose a mistake.
 
 Two modes:
 
-* **full** (default): a numerical gradient of every entry, ``2 n + 1`` evaluations of ``f`` for
-  ``n = x.size`` with central differences (``n + 1`` forward or complex, ``4 n + 1`` Richardson);
+* **full** (default): a numerical derivative of every entry, ``2 n + 1`` evaluations of ``f`` for
+  ``n = x.size`` with central differences (``n + 1`` forward or complex, ``4 n + 1`` Richardson), plus 2
+  (1 for forward) for each entry the first pass cannot decide;
 * **directional** (``n_directions=m``): ``<grad(x), v>`` against a difference quotient of ``f`` along ``m``
-  seeded random unit directions ``v``, ``2 m`` evaluations whatever the size of ``x`` (``m`` complex, ``4 m``
-  Richardson), as torch's fast mode and jax's ``check_grads`` do. A wrong gradient escapes only if its
-  error is orthogonal to every direction, which has probability zero.
+  seeded random unit directions ``v``, ``2 m`` evaluations whatever the size of ``x``.
 
-The verdict (:func:`compare_gradients`): with ``g`` the claimed and ``g_num`` the numerical gradient and
-``s = max(||g||, ||g_num||)``, the check passes when ``||g - g_num|| / s <= rtol + (100 e + atol) / s``.
-``e`` is the rounding error of ``g_num`` estimated from the very values of ``f`` used for differencing:
-``u |f| / h`` per entry (``u`` the rounding unit of ``f``'s values), plus the rounding of the argument,
-``u ||g|| max(|x_i|, 1) / h`` and ``u ||x|| |f''|`` (which matters at a minimum; ``f''`` is estimated from the
-same values). The factor 100 leaves room for rounding inside ``f``; ``rtol`` (:data:`DEFAULT_RTOL`) covers the
-truncation error. In directional mode the error is the largest difference of slopes.
+**Steps.** Each entry is stepped on the scale of its own size, ``h_i = c |x_i|`` (``c`` where ``x_i = 0``),
+with ``c = u^{1/3}`` for central differences (:func:`matgrad.default_step` with ``relative=True``), so that
+entries of very different sizes, or all far below 1, are each differenced on their own scale.
 
-Second opinions, taken only where the first comparison cannot be trusted, each reported with its cost:
+**The error model, per entry.** The numerical derivative ``D_i`` differs from the true one by truncation and
+by rounding. The rounding error is estimated from the very values of ``f`` used (``u`` is the rounding unit
+of ``f``'s values):
 
-* a pass that the rounding noise loosened beyond a tolerance of 5 % (large ``|f|`` next to the gradient,
-  an ``f`` computed in float32) is re-judged with Richardson differences, whose larger steps have less
-  rounding error; their pass is taken if tighter, their failure only if it measures the same discrepancy;
-* a failed forward check is re-judged with central differences (no ``O(h)`` truncation error);
-* a failure without a curvature estimate (complex step, directional mode) is re-judged with ``|f''|``
-  measured by a few more evaluations;
-* a failed central or Richardson check at an ``x`` with entries below 1 is re-judged with Richardson
-  differences with steps ``c |x_i|``, and overturned only by a decisive pass.
+.. math::
 
-If ``f`` returns float32 values, the steps and the default ``rtol`` are chosen for float32 and the message
-says so; for an ``f`` that computes in float32 but returns a Python float, or one noisier than ``u |f|``
-(an iterative solver inside), pass ``h`` and ``rtol`` yourself.
+   e_i = \frac{u}{h_i}\Big(\frac{|f(x + h_i e_i)| + |f(x - h_i e_i)|}{2} + \sum_j |D_j x_j|\Big)
+         + u \sqrt{c_i} \sum_j \sqrt{c_j} |x_j|
+
+The first term is the rounding of the values of ``f``; the second the rounding of ``f``'s arguments inside
+``f`` (``f`` is computed at ``x + \delta`` with ``|\delta_j| \le u |x_j|``, which moves it by
+``\sum_j D_j \delta_j``); the third, which matters where the gradient is ~0 as at a minimum, the rounding of
+the gradient itself, through the curvatures ``c_i = |f(x + h_i e_i) - 2 f(x) + f(x - h_i e_i)| / h_i^2``
+measured from the same values (``|H_{ij}| \le \sqrt{c_i c_j}`` for a positive semi-definite Hessian). Every
+term is unchanged when a variable is rescaled (``x_j \to s_j x_j``), so entries of very different sizes do
+not loosen each other's tolerance, and the claimed gradient enters no tolerance.
+
+Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K e_i + atol`` (``K = 10`` leaves room for rounding
+inside ``f``; ``rtol`` covers truncation). It is **decided** by the first pass when it agrees with a
+tolerance of at most 1e-3 of its size (so that an entry 1 % off could not pass), or of 1e-6 of the largest
+entry's size. Every other entry is **re-checked** with 2 more evaluations, which measure what the first pass
+could only assume:
+
+* an entry that disagrees gets central differences at ``2 h_i``: Richardson's combination
+  ``R_i = (4 D_i(h) - D_i(2h)) / 3`` removes the ``h^2`` truncation error, and ``T_i = |D_i(2h) - D_i(h)| / 3``
+  measures it. The entry is judged on ``R_i``, allowing for the truncation left in it, about ``T_i^2 / |R_i|``.
+  A wrong entry looks equally wrong at both steps, while truncation grows fourfold;
+* an entry that agrees only with a loose tolerance (rounding noise: large ``|f|``, float32 values, ``x_i``
+  near 0) gets central differences at the larger step ``u^{1/5} max(|x_i|, 1)``, whose rounding error is
+  smaller by the ratio of the steps;
+* forward differences get ``f(x - h_i e_i)``, which makes them central; the complex step, which cannot see
+  the curvature, gets it from central differences of every entry when an entry fails.
+
+The check passes when no entry disagrees. Entries whose tolerance is still not decisive after the re-check
+are reported as unresolved: the check cannot vouch for them.
+
+**Directional mode** judges each slope the same way, relative to the norm of the gradient. It is cheap but
+not exhaustive: the slope error of a gradient with relative error ``\epsilon`` along a random unit direction
+is about ``\epsilon ||g|| z / \sqrt{n}`` with ``z`` standard normal, so with a relative tolerance ``\tau`` it
+escapes one direction with probability about ``0.8 \tau \sqrt{n} / \epsilon`` and all ``m`` with about its
+``m``-th power. Only without a tolerance would that be zero; the message says what it is for ``\epsilon`` =
+1 %.
+
+**Diagnosis.** When a check fails, :func:`matgrad._diagnosis.diagnose` looks for the pattern of the mistake
+(a clean factor, the transposed layout, one entry, row or column, a term proportional to ``x``) and the
+message says it in one sentence.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_array, positive_int, positive_number
+from ._diagnosis import diagnose, diagnose_slopes
 from .finite_differences import (
+    EPS,
     _check_callable,
     _check_method,
-    _Differences,
     _differences,
     _direction_step,
     _one_step,
@@ -55,23 +83,25 @@ from .finite_differences import (
     _scalar_value,
     _slope,
     _slope_adapting_step,
+    _steps,
     default_step,
     with_args,
 )
 
-__all__ = ["DEFAULT_RTOL", "Figures", "GradientCheck", "check_gradient", "compare_gradients", "within_tolerance"]
+__all__ = ["DEFAULT_RTOL", "GradientCheck", "check_gradient"]
 
-#: Default relative tolerance of each method (for a float64 ``f``): well above its
-#: typical error, far below the O(1) relative error of a wrong gradient.
+#: Default relative tolerance of each method (for a float64 ``f``): well above its typical truncation error,
+#: far below the relative error of a wrong entry.
 DEFAULT_RTOL: dict[str, float] = {"forward": 1e-4, "central": 1e-6, "richardson": 1e-8, "complex": 1e-10}
 
 #: The best relative error of each method is about ``u ** exponent`` (``u`` the rounding unit of ``f``).
 _ACCURACY_EXPONENT: dict[str, float] = {"forward": 1 / 2, "central": 2 / 3, "richardson": 4 / 5, "complex": 1.0}
 
-_SAFETY = 100.0  # room for rounding inside f, beyond the rounding of its value
+_SAFETY = 10.0  # K: room for rounding inside f, beyond the rounding of its value and arguments
+_DECISIVE = 1e-3  # an entry is decided by a tolerance of at most this fraction of its size
+_NEGLIGIBLE = 1e-3  # ... or of _DECISIVE times this fraction of the largest entry's size
 _LOW_PRECISION_MARGIN = 40.0
-#: A pass with a tolerance above this is indecisive: a gradient wrong by more than 5 % could pass too.
-_DECISIVE = 0.05
+RELATIVE = False
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -79,47 +109,62 @@ def _default_rtol(method: str, unit: float) -> float:
     return max(DEFAULT_RTOL[method], _LOW_PRECISION_MARGIN * unit ** _ACCURACY_EXPONENT[method])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GradientCheck:
     """Result of :func:`check_gradient`; ``bool(result)`` is ``result.ok``.
 
     Attributes
     ----------
     ok : bool
-        The verdict.
+        The verdict: no entry (or direction) differs by more than its tolerance.
     rel_error : float
-        ``abs_error / scale`` (NaN if the check could not be carried out).
-    abs_error : float
-        Size of the difference between analytic and numerical values.
-    scale : float
-        Size of the gradient that errors are relative to.
-    tolerance : float
-        Relative tolerance that ``rel_error`` was compared with.
-    error_estimate : float
-        Estimated (absolute) rounding error of the numerical values.
+        Normwise relative error ``||g - g_num|| / max(||g||, ||g_num||)`` (NaN if the check could not be
+        carried out); in directional mode, the largest slope difference over the norm of the gradient.
+    worst_ratio : float
+        Largest ``|g_i - g_num_i| / tolerance_i``: at most 1 on a pass.
     method : str
-        Differencing method.
+        Differencing method of the first pass.
     n_evals : int
-        Number of evaluations of ``f``, second opinions included.
+        Number of evaluations of ``f``, re-checks included.
     n_directions : int or None
         Number of random directions, or None for a full check.
     worst_index : tuple of int or None
-        Entry (full mode) or direction (directional mode) with the largest difference.
+        Entry (or direction) with the largest ``worst_ratio``.
+    failed : tuple of tuple of int
+        Entries (or directions) beyond their tolerance.
+    rechecked : tuple of tuple of int
+        Entries the first pass could not decide, which got a re-check of 2 more evaluations.
+    unresolved : tuple of tuple of int
+        Entries whose tolerance stayed above 1e-3 of their size: the check cannot vouch for them.
+    diagnosis : str
+        On a failure, the most likely mistake in one sentence; otherwise "".
+    numerical : numpy.ndarray or None
+        The numerical gradient the verdict was taken on (re-checked entries replaced), full mode only.
+    tolerances : numpy.ndarray or None
+        The absolute tolerance of each entry (full mode) or direction.
     message : str
         The verdict explained in words.
     """
 
     ok: bool
     rel_error: float
-    abs_error: float
-    scale: float
-    tolerance: float
-    error_estimate: float
+    worst_ratio: float
     method: str
     n_evals: int
     n_directions: int | None = None
     worst_index: tuple[int, ...] | None = None
+    failed: tuple[tuple[int, ...], ...] = ()
+    rechecked: tuple[tuple[int, ...], ...] = ()
+    unresolved: tuple[tuple[int, ...], ...] = ()
+    diagnosis: str = ""
+    numerical: np.ndarray | None = field(default=None, repr=False)
+    tolerances: np.ndarray | None = field(default=None, repr=False)
     message: str = field(default="", repr=False)
+
+    @property
+    def undecided(self) -> tuple[tuple[int, ...], ...]:
+        """The entries the first pass could not decide (the same as :attr:`rechecked`)."""
+        return self.rechecked
 
     def __bool__(self) -> bool:
         return self.ok
@@ -127,7 +172,7 @@ class GradientCheck:
     def __repr__(self) -> str:
         mode = "" if self.n_directions is None else f", n_directions={self.n_directions}"
         return (
-            f"GradientCheck(ok={self.ok}, rel_error={self.rel_error:.2e}, tolerance={self.tolerance:.2e}, "
+            f"GradientCheck(ok={self.ok}, rel_error={self.rel_error:.2e}, worst_ratio={self.worst_ratio:.2g}, "
             f"method={self.method!r}, n_evals={self.n_evals}{mode})"
         )
 
@@ -137,8 +182,7 @@ class GradientCheck:
     def verdict(self, below: float | None = None) -> str:
         """One line that does not depend on the last digits of the error.
 
-        With ``below``, say whether the relative error is below that bound instead of printing the error:
-        use it in notebooks, whose stored outputs must not change with the BLAS threading. E.g.
+        With ``below``, say whether the relative error is below that bound instead, e.g.
         ``"ok: relative error < 1e-08 (central, 13 evaluations of f)"``.
         """
         if math.isnan(self.rel_error):  # the check could not be carried out; the message says why
@@ -146,448 +190,339 @@ class GradientCheck:
         head = "ok" if self.ok else "NOT ok"
         cost = f"{self.method}, {self.n_evals} evaluations of f"
         if below is None:
-            return f"{head}: relative error {'<=' if self.ok else '>'} tolerance {self.tolerance:.0e} ({cost})"
+            what = "entries" if self.n_directions is None else "directions"
+            if self.ok:
+                return f"{head}: all {what} within tolerance ({cost})"
+            return f"{head}: {len(self.failed)} {what} beyond tolerance ({cost})"
         return f"{head}: relative error {'<' if self.rel_error < below else '>='} {below:.0e} ({cost})"
 
 
-# --- the comparison ----------------------------------------------------------------------------------------
+# --- the error model of one entry --------------------------------------------------------------------------
 
 
-class Figures(NamedTuple):
-    """What a comparison found: the verdict, the relative error and the tolerance it was judged by."""
+def rounding_error(values, steps, numerical: np.ndarray, curvature: np.ndarray, x: np.ndarray, unit: float, entry=...):
+    """Estimated rounding error of central difference quotients (see the module documentation).
 
-    ok: bool
-    rel_error: float
-    tolerance: float
-    abs_error: float  # size of the difference between the claimed and the numerical values
-    scale: float  # size of the gradient that the error is relative to
-
-
-def within_tolerance(error: float, scale: float, error_estimate: float, rtol: float, atol: float) -> Figures:
-    """Is ``error / scale <= rtol + (100 error_estimate + atol) / scale``? (Both modes decide with this.)"""
-    if scale == 0:  # the analytic and the numerical gradients are both exactly zero
-        return Figures(True, 0.0, rtol, error, scale)
-    rel_error = error / scale
-    tolerance = rtol + (_SAFETY * error_estimate + atol) / scale
-    return Figures(bool(rel_error <= tolerance), rel_error, tolerance, error, scale)
-
-
-def compare_gradients(
-    g: np.ndarray, g_num: np.ndarray, error_estimate: float, rtol: float, atol: float = 0.0
-) -> Figures:
-    """The comparison that decides a full check: the claimed gradient ``g`` against the differences ``g_num``.
-
-    The relative error ``||g - g_num|| / s``, with ``s = max(||g||, ||g_num||)``, must not exceed
-    ``rtol + (100 error_estimate + atol) / s``, where ``error_estimate`` is the rounding error of ``g_num``.
-
-    Examples
-    --------
-    >>> compare_gradients(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), error_estimate=1e-12, rtol=1e-6).ok
-    True
+    ``values`` holds ``(|f(x + h_i e_i)| + |f(x - h_i e_i)|) / 2`` and ``steps`` the steps ``h_i``, for every
+    entry (x's shape) or, with ``entry=i``, for entry ``i`` alone; ``numerical`` and ``curvature`` are the
+    first pass's, for every entry.
     """
-    error = float(np.linalg.norm(g - g_num))
-    scale = float(max(np.linalg.norm(g), np.linalg.norm(g_num)))
-    return within_tolerance(error, scale, error_estimate, rtol, atol)
+    arguments = np.sum(np.abs(numerical * x))
+    root = np.sqrt(curvature)
+    return unit * (values + arguments) / steps + unit * root[entry] * np.sum(root * np.abs(x))
 
 
-# --- one comparison and its explanation --------------------------------------------------------------------
+def entry_tolerance(numerical: np.ndarray, rounding: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """The tolerance of each entry: ``rtol |D_i| + K e_i + atol``, from the numerical side alone."""
+    return rtol * np.abs(numerical) + _SAFETY * rounding + atol
 
 
-@dataclass(frozen=True)
-class _Comparison:
-    """One comparison with finite differences, with the parts of its message (second opinions add to them)."""
+def decisive(tolerance: np.ndarray, g: np.ndarray, numerical: np.ndarray) -> np.ndarray:
+    """Whether each tolerance is tight enough that an entry 1 % off could not pass.
 
-    ok: bool
-    rel_error: float
-    abs_error: float
-    scale: float
-    tolerance: float
-    error_estimate: float
-    method: str
-    n_evals: int  # of this comparison
-    n_directions: int | None
-    worst: tuple[int, ...] | None
-    how: str  # what the relative error and the tolerance are
-    where: str  # e.g. "central differences over all 6 entries"
-    ending: str  # the largest difference of a failure, or the caution of a loose pass
-    notes: tuple[str, ...]
-    remark: str = ""  # how f'' was measured, if it was
-    explanations: tuple[str, ...] = ()  # why a second comparison decided
-    afterwords: tuple[str, ...] = ()  # second opinions that left this verdict as it was
-    earlier_evals: int = 0  # evaluations of f by other comparisons
-
-    @property
-    def total_evals(self) -> int:
-        return self.n_evals + self.earlier_evals
-
-    def result(self) -> GradientCheck:
-        head = f"{'ok' if self.ok else 'NOT ok'}: relative error {self.rel_error:.2e} "
-        head += f"{'<=' if self.ok else '>'} tolerance {self.tolerance:.2e}."
-        more = "more " if self.explanations else ""
-        total = self.total_evals
-        parts = [
-            head,
-            *(f"{e}." for e in self.explanations),
-            self.how,
-            f"Checked by {self.where}, {self.n_evals} {more}evaluations of f.",
-            self.remark,
-            *self.afterwords,
-            f"In total {total} evaluations of f." if total != self.n_evals else "",
-            self.ending,
-            *(f"Note: {note}." for note in self.notes if note),
-        ]
-        message = " ".join(p for p in parts if p)
-        return GradientCheck(
-            self.ok, self.rel_error, self.abs_error, self.scale, self.tolerance, self.error_estimate,
-            self.method, total, self.n_directions, self.worst, message,
-        )  # fmt: skip
+    Tight means at most 1e-3 of the entry's size, or 1e-6 of the largest entry's size (an entry that is
+    ~0 next to the others is judged on the scale of the gradient).
+    """
+    size = np.maximum(np.abs(g), np.abs(numerical))
+    floor = _NEGLIGIBLE * float(np.max(size, initial=0.0))
+    return tolerance <= _DECISIVE * np.maximum(size, floor)
 
 
-def _judge(
-    figures: Figures, error_estimate, rtol, atol, *, method, n_evals, n_directions, worst, relative_to, where, detail,
-    notes, remark="",
-) -> _Comparison:  # fmt: skip
-    """Put the figures of a comparison into words."""
-    ok, rel_error, tolerance, error, scale = figures
-    extra = f" plus atol {atol:.1e}" if atol else ""
-    how = (
-        f"The relative error is {relative_to}; the tolerance is rtol = {rtol:.0e} plus {_SAFETY:.0f} times the "
-        f"estimated rounding error {error_estimate:.1e} of the numerical values{extra}, divided by the same norm."
-    )
-    ending = "" if ok else detail
-    if ok and tolerance > 1.0:
-        ending = (
-            "Caution: the gradient is below the rounding noise of the differences (as at a minimum), so this only "
-            "shows that both gradients are consistent with zero; check at a point away from the minimum, or pass "
-            "a step h suited to the scale of x."
-        )
-    elif ok and tolerance > _DECISIVE and scale > 0:  # (two exactly zero gradients agree, whatever the tolerance)
-        better = "the complex step" if method == "richardson" else "Richardson differences or the complex step"
-        ending = (
-            f"Caution: with this tolerance a gradient with a relative error of up to {tolerance:.0%} would pass as "
-            f"well; pass a step h suited to the scale of x, or use {better}."
-        )
-    return _Comparison(
-        ok, rel_error, error, scale, tolerance, error_estimate, method, n_evals, n_directions, worst,
-        how, where, ending, tuple(notes), remark,
+# --- one pass of differences, on chosen entries ------------------------------------------------------------
+
+
+@dataclass
+class _Pass:
+    """Numerical derivatives of the entries of ``x`` and what their error model needs (x's shape)."""
+
+    numerical: np.ndarray
+    values: np.ndarray  # (|f(x + h e_i)| + |f(x - h e_i)|) / 2, or |f(x + h e_i)| and |f(x)| for forward
+    curvature: np.ndarray
+    steps: np.ndarray
+    unit: float
+    value_dtype: np.dtype | None
+    f0: float
+    n_evals: int
+
+
+def _first_pass(f, x: np.ndarray, method: str, h) -> _Pass:
+    diff = _differences(f, x, method, h, relative=True)
+    values = diff.noise * diff.steps / diff.rounding_unit  # the module's estimate is u * values / h
+    if method == "complex":
+        values = np.zeros_like(values)  # no subtraction: the rounding of a complex step is u |D|, below
+    return _Pass(
+        diff.gradient.copy(), values, diff.curvature, diff.steps, diff.rounding_unit, diff.value_dtype,
+        diff.f0, diff.n_evals,
     )  # fmt: skip
 
 
-def _second_verdict(first: _Comparison, second: _Comparison, explanation: str) -> _Comparison:
-    """``second``'s verdict, reported under ``first``'s method, with ``explanation`` and the total cost."""
-    return replace(
-        second,
-        method=first.method,
-        explanations=(explanation, *second.explanations),
-        earlier_evals=second.earlier_evals + first.total_evals,
-    )
+def _central_on(f, x: np.ndarray, index: tuple[int, ...], step: float) -> tuple[float, float, float]:
+    """Central difference along one entry with the step ``step``: quotient, ``(|f+| + |f-|)/2``, ``f+ + f-``."""
+    work = x.copy()
+    plus_minus = []
+    for sign in (1.0, -1.0):
+        work[index] = x[index] + sign * step
+        plus_minus.append(_scalar_value(f(work), f"x {'+' if sign > 0 else '-'} {step:g} e_{index}"))
+    plus, minus = plus_minus
+    return (plus - minus) / (2 * step), (abs(plus) + abs(minus)) / 2, plus + minus
 
 
-def _stands(first: _Comparison, extra: int, remark: str) -> _Comparison:
-    """``first``'s verdict, with a remark on a second opinion (of ``extra`` evaluations) that did not change it."""
-    return replace(first, afterwords=(*first.afterwords, remark), earlier_evals=first.earlier_evals + extra)
+# --- the full check ----------------------------------------------------------------------------------------
 
 
-class _Counted:
-    """``f``, counting its calls (a second opinion that fails half-way still reports what it cost)."""
+@dataclass
+class _Entries:
+    """The state of the per-entry verdicts during a full check."""
 
-    def __init__(self, f: Callable[[np.ndarray], Any]) -> None:
-        self.f, self.calls = f, 0
-
-    def __call__(self, x: np.ndarray) -> Any:
-        self.calls += 1
-        return self.f(x)
-
-
-# --- full mode ---------------------------------------------------------------------------------------------
+    g: np.ndarray
+    x: np.ndarray
+    best: np.ndarray  # the numerical derivative each verdict is taken on
+    tolerance: np.ndarray
+    rechecked: list[tuple[int, ...]] = field(default_factory=list)
+    n_evals: int = 0
 
 
-def _full_error_estimate(diff: _Differences, g: np.ndarray, point: np.ndarray, curvature: float, method: str) -> float:
-    """Rounding error of the numerical gradient: of the values of ``f``, and of the argument ``x``.
-
-    ``f`` is computed at ``x + delta`` with ``|delta| ~ u |x|``. To first order this shifts each quotient by
-    ``u ||g|| |x_i| / h_i``; at a minimum (``g ~ 0``) the second-order ``u |f''| ||x||`` remains.
-    """
-    unit = diff.rounding_unit
-    noise = diff.noise + unit * curvature * np.linalg.norm(point)
-    if method == "complex":  # no cancellation; allow for rounding at the natural scale |f| / |x| of a derivative
-        noise = noise + unit * abs(diff.f0) / np.maximum(np.abs(point), 1.0)
+def _full_check(f, g, x, method, h, rtol, atol) -> tuple[_Entries, _Pass, float]:
+    first = _first_pass(f, x, method, h)
+    unit = first.unit
+    rtol = _default_rtol(method, unit) if rtol is None else rtol
+    if method == "complex":  # no subtraction, and a real perturbation of x does not reach the imaginary part
+        rounding = unit * np.abs(first.numerical)
     else:
-        noise = noise + unit * np.linalg.norm(g) * np.maximum(np.abs(point), 1.0) / diff.steps
-    return float(np.linalg.norm(noise))
+        rounding = rounding_error(first.values, first.steps, first.numerical, first.curvature, x, unit)
+    rounding = np.array(rounding, dtype=np.float64)  # (an array even for a 0-d x)
+    entries = _Entries(g, x, first.numerical, np.array(entry_tolerance(first.numerical, rounding, rtol, atol)))
+    entries.n_evals = first.n_evals
+    difference = np.abs(g - first.numerical)
+    settled = (difference <= entries.tolerance) & decisive(entries.tolerance, g, first.numerical)
+    unsettled = _indices(~settled)
+    if method in ("central", "forward") and h is None:
+        for i in unsettled:
+            _recheck(f, entries, first, i, method, rtol, atol, rounding)
+    elif method == "complex":
+        if np.any(np.abs(g - first.numerical) > entries.tolerance):
+            _recheck_complex(f, entries, first, _indices(np.ones(x.shape, bool)), rtol, atol)
+    return entries, first, rtol
 
 
-def _full_verdict(diff, g, point, method, rtol, atol, notes, curvature=None, n_evals=None, remark="") -> _Comparison:
-    """Judge a full check from its differences; ``curvature`` overrides the estimate of max |f''|."""
-    if curvature is None:
-        curvature = float(np.max(diff.curvature, initial=0.0))
-    error_estimate = _full_error_estimate(diff, g, point, curvature, method)
-    g_num = diff.gradient
-    figures = compare_gradients(g, g_num, error_estimate, rtol, atol)
-    worst, detail = None, ""
-    if point.size:
-        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(g - g_num))), point.shape))
-        detail = f"The largest difference is at entry {worst}: analytic {g[worst]:.6g} vs numerical {g_num[worst]:.6g}."
-    return _judge(
-        figures, error_estimate, rtol, atol,
-        method=method,
-        n_evals=diff.n_evals if n_evals is None else n_evals,
-        n_directions=None,
-        worst=worst,
-        relative_to=f"||analytic - numerical|| divided by {figures.scale:.3g}, the norm of the gradient",
-        where=f"{method} differences over all {point.size} entries",
-        detail=detail,
-        notes=notes,
-        remark=remark,
+def _recheck_complex(f, entries: _Entries, first: _Pass, indices, rtol, atol) -> None:
+    """Re-check a failed complex-step check: where the gradient is ~0 (a minimum) its own rounding matters,
+    which needs the curvature of every entry; the complex step cannot see it, central differences can."""
+    x, unit = entries.x, first.unit
+    steps = default_step(x, "central", eps=unit)
+    for i in indices:
+        _, _, plus_and_minus = _central_on(f, x, i, float(steps[i]))
+        first.curvature[i] = abs(plus_and_minus - 2 * first.f0) / steps[i] ** 2
+        entries.rechecked.append(i)
+        entries.n_evals += 2
+    root = np.sqrt(first.curvature)
+    for i in indices:
+        e = unit * abs(first.numerical[i]) + unit * root[i] * np.sum(root * np.abs(x))
+        entries.tolerance[i] = entry_tolerance(first.numerical[i], e, rtol, atol)
+
+
+def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str, rtol, atol, rounding) -> None:
+    """Re-check entry ``i`` with 2 more evaluations (1 for forward) and replace its verdict's figures."""
+    g_i, x, unit = entries.g[i], entries.x, first.unit
+    D, h = first.numerical[i], first.steps[i]
+    agrees = abs(g_i - D) <= entries.tolerance[i]
+    entries.rechecked.append(i)
+    if method == "forward":  # one more value, f(x - h e_i), turns it into a central difference
+        work = x.copy()
+        work[i] = x[i] - h
+        minus = _scalar_value(f(work), f"x - {h:g} e_{i}")
+        plus = D * h + first.f0
+        entries.n_evals += 1
+        central = (plus - minus) / (2 * h)
+        curvature = abs(plus - 2 * first.f0 + minus) / h**2
+        e = unit * ((abs(plus) + abs(minus)) / 2 + np.sum(np.abs(first.numerical * x))) / h
+        e += unit * math.sqrt(curvature) * np.sum(np.sqrt(first.curvature) * np.abs(x))
+        entries.best[i] = central
+        entries.tolerance[i] = entry_tolerance(central, e, rtol, atol)
+        return
+    if agrees:  # decided only loosely: rounding noise. Larger steps have less of it.
+        big = float(_steps(x, "richardson", None, unit, first.value_dtype)[i])
+        if big <= h:
+            return
+        D_big, values, _ = _central_on(f, x, i, big)
+        entries.n_evals += 2
+        e = rounding_error(values, big, first.numerical, first.curvature, x, unit, entry=i)
+        truncation = 1e-5 if unit == EPS else _default_rtol("central", unit)  # (big / max(|x_i|, 1))^2 and more
+        entries.best[i] = D_big
+        entries.tolerance[i] = entry_tolerance(D_big, e, max(rtol, truncation), atol)
+        return
+    # disagrees: truncation, or a wrong entry? Central differences at 2h tell them apart.
+    D2, _, _ = _central_on(f, x, i, 2 * h)
+    entries.n_evals += 2
+    R = (4 * D - D2) / 3
+    T = abs(D2 - D) / 3
+    left = T * T / max(abs(R), T) if T > 0 else 0.0  # the truncation Richardson leaves, about T^2 / |R|
+    entries.best[i] = R
+    entries.tolerance[i] = entry_tolerance(R, 1.5 * rounding[i], rtol, atol) + 4 * _SAFETY * left
+
+
+def _full_result(f, g, x, method, h, rtol, atol, note) -> GradientCheck:
+    entries, first, rtol = _full_check(f, g, x, method, h, rtol, atol)
+    best, tolerance = entries.best, entries.tolerance
+    difference = np.abs(g - best)
+    ratio = np.divide(difference, tolerance, out=np.zeros_like(difference), where=tolerance > 0)
+    ratio[(tolerance == 0) & (difference > 0)] = np.inf
+    failed = _indices(ratio > 1)
+    unresolved = _indices(~decisive(tolerance, g, best) & (ratio <= 1))
+    ok = not failed
+    scale = float(max(np.linalg.norm(g), np.linalg.norm(best)))
+    rel_error = float(np.linalg.norm(g - best)) / scale if scale > 0 else 0.0
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), x.shape)) if x.size else None
+    worst_ratio = float(np.max(ratio, initial=0.0))
+    diagnosis = "" if ok else diagnose(g, best, x, tolerance).sentence
+    message = _full_message(
+        ok, rel_error, worst_ratio, worst, g, best, tolerance, method, entries, failed, unresolved, first, rtol,
+        diagnosis, note,
+    )  # fmt: skip
+    return GradientCheck(
+        ok, rel_error, worst_ratio, method, entries.n_evals, None, worst, failed, tuple(entries.rechecked),
+        unresolved, diagnosis, best, tolerance, message,
     )  # fmt: skip
 
 
-def _precision_note(dtype: np.dtype | None, unit: float, method: str, rtol_given: bool) -> str:
+def _indices(mask: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    return tuple(index for index in np.ndindex(mask.shape) if mask[index])
+
+
+def _entry_list(indices: tuple[tuple[int, ...], ...], limit: int = 5) -> str:
+    shown = ", ".join(str(i[0]) if len(i) == 1 else str(i) for i in indices[:limit])
+    return shown + (f" and {len(indices) - limit} more" if len(indices) > limit else "")
+
+
+def _full_message(
+    ok, rel_error, worst_ratio, worst, g, best, tolerance, method, entries, failed, unresolved, first, rtol,
+    diagnosis, note,
+) -> str:  # fmt: skip
+    n = g.size
+    if ok:
+        head = f"ok: all {n} entries agree with {method} differences within their tolerances"
+        head += f" (the closest call used {worst_ratio:.2g} of its tolerance); normwise relative error {rel_error:.2e}."
+    else:
+        head = (
+            f"NOT ok: {len(failed)} of {n} entries differ from {method} differences by more than their tolerance "
+            f"(normwise relative error {rel_error:.2e})."
+        )
+    parts = [head]
+    if not ok and worst is not None:
+        parts.append(
+            f"The worst is entry {worst}: analytic {g[worst]:.6g} vs numerical {best[worst]:.6g}, a difference "
+            f"{worst_ratio:.3g} times its tolerance {tolerance[worst]:.2e}."
+        )
+    if diagnosis:
+        parts.append(diagnosis)
+    parts.append(
+        f"Each entry's tolerance is rtol = {rtol:.0e} of its size plus {_SAFETY:.0f} times the rounding error "
+        "estimated from the values of f."
+    )
+    evals = f"{first.n_evals} evaluations of f"
+    if entries.rechecked:
+        evals += (
+            f", then {entries.n_evals - first.n_evals} more to re-check {len(entries.rechecked)} entries the first "
+            f"pass could not decide ({_entry_list(tuple(entries.rechecked))})"
+        )
+    parts.append(f"Cost: {evals}.")
+    if unresolved:
+        parts.append(
+            f"Caution: {len(unresolved)} entries ({_entry_list(unresolved)}) have a tolerance above 1e-3 of their "
+            "size, so an error of a few per cent there would pass: the rounding noise of f is large next to "
+            "them (as at a minimum). Check at another point, or with a step h suited to the scale of x."
+        )
+    precision = _precision_note(first.value_dtype, first.unit, method)
+    parts += [f"Note: {text}." for text in (note, precision) if text]
+    return " ".join(parts)
+
+
+def _precision_note(dtype: np.dtype | None, unit: float, method: str) -> str:
     if dtype is None:
         return ""
-    note = (
-        f"f returned {dtype} values, so the steps were chosen for {dtype}'s rounding unit {unit:.1e}; "
-        f"{method} differences then reach a relative error of only about {unit ** _ACCURACY_EXPONENT[method]:.0e}"
-    )
-    if not rtol_given:
-        note += f", and the default rtol was raised to {_default_rtol(method, unit):.0e}"
-    return note
-
-
-def _full_check(f, g, point, method, h, rtol, atol, notes, confirm: bool = True) -> _Comparison:
-    """A full check; with ``confirm``, passes that cannot decide and some failures get a second opinion."""
-    diff = _differences(f, point, method, h)
-    unit = diff.rounding_unit
-    all_notes = [*notes, _precision_note(diff.value_dtype, unit, method, rtol is not None)]
-    given_rtol = rtol
-    if rtol is None:
-        rtol = _default_rtol(method, unit)
-    result = _full_verdict(diff, g, point, method, rtol, atol, all_notes)
-    if not confirm:
-        return result
-    if result.ok:
-        if h is None and method in ("forward", "central") and _indecisive(result, unit):
-
-            def richardson(counted):
-                return _full_check(counted, g, point, "richardson", None, given_rtol, atol, notes, confirm=False)
-
-            return _confirm_pass(f, richardson, result)
-        return result
-    if method == "forward":
-        return _confirm_forward_failure(f, g, point, h, rtol, atol, notes, result)
-    if method in ("central", "richardson") and h is None and np.any((point != 0) & (np.abs(point) < 1)):
-        return _confirm_failure_with_relative_steps(f, g, point, given_rtol, atol, notes, result, unit)
-    if method == "complex":  # the complex step cannot see f''; measure it with central second differences
-        central = _differences(f, point, "central", None)
-        curvature = float(np.max(central.curvature, initial=0.0))
-        remark = _curvature_remark(result, central.n_evals, "central second differences along every entry")
-        n_evals = diff.n_evals + central.n_evals
-        return _full_verdict(diff, g, point, method, rtol, atol, all_notes, curvature, n_evals, remark)
-    return result
-
-
-def _curvature_remark(first: _Comparison, extra: int, how: str) -> str:
     return (
-        f"A first comparison gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
-        "because rounding of x perturbs both gradients through the curvature f'' (which matters where the "
-        f"gradient is ~0, as at a minimum), f'' was then estimated from {extra} more "
-        f"evaluation{'s' if extra != 1 else ''} ({how}) and included in the error estimate."
+        f"f returned {dtype} values, so the steps and the default rtol were chosen for {dtype}'s rounding "
+        f"unit {unit:.1e}; {method} differences then reach a relative error of only about "
+        f"{unit ** _ACCURACY_EXPONENT[method]:.0e}"
     )
-
-
-# --- second opinions ---------------------------------------------------------------------------------------
-
-
-def _indecisive(result: _Comparison, unit: float, slope_ratio: float = 1.0) -> bool:
-    """Whether the rounding noise loosened the tolerance so far that a wrong gradient could pass, and
-    Richardson differences could do better.
-
-    Judged on the part of the tolerance that the rounding estimate contributes (a loose ``rtol`` or ``atol``
-    is the caller's choice), against 5 %; in directional mode both bounds shrink with the ratio of the
-    slopes to the norm of the gradient. Richardson steps are ``u^(-2/15)`` times larger than central ones
-    (about 130 in float64, 9 in float32), their rounding error that much smaller: beyond twice that even
-    they could not catch a sign flip, as at a minimum.
-    """
-    if not result.scale > 0:
-        return False
-    loosening = _SAFETY * result.error_estimate / result.scale
-    return _DECISIVE * slope_ratio < loosening <= 2.0 * unit ** (-2 / 15) * slope_ratio
-
-
-def _same_discrepancy(first: _Comparison, second: _Comparison) -> bool:
-    """Whether two comparisons measured the same relative error: within a quarter of it, or within three
-    times the first one's estimated rounding noise (without the safety factor of its tolerance)."""
-    noise = first.error_estimate / first.scale if first.scale > 0 else 0.0
-    return abs(second.rel_error - first.rel_error) <= max(second.rel_error / 4, 3 * noise)
-
-
-def _confirm_pass(f, richardson: Callable[[_Counted], _Comparison], first: _Comparison) -> _Comparison:
-    """Re-judge a pass that cannot decide with Richardson differences (``richardson(counted_f)``).
-
-    Their larger steps have less rounding error. Their pass is taken if its tolerance is tighter; their
-    failure only if it confirms the discrepancy the first comparison measured: a wrong gradient looks equally
-    wrong to every method, while a discrepancy that only the larger steps see is their truncation error.
-    """
-    counted = _Counted(f)
-    try:
-        second = richardson(counted)
-    except ValueError as exc:  # the larger steps left the domain of f: the first verdict stands
-        return _stands(first, counted.calls, f"Richardson differences could not confirm it ({exc}).")
-    if second.ok and second.tolerance < first.tolerance:
-        how = "whose larger steps have less rounding error"
-    elif not second.ok and _same_discrepancy(first, second):
-        how = f"which confirm the discrepancy it measured, with relative error {second.rel_error:.2e}"
-    else:
-        what = (
-            f"did not narrow the tolerance (they gave {second.tolerance:.2e})"
-            if second.ok
-            else f"saw a discrepancy of {second.rel_error:.2e} that it did not (the truncation error of their "
-            "larger steps)"
-        )
-        remark = f"Richardson differences ({counted.calls} more evaluations of f) {what}, so the verdict stands."
-        return _stands(first, counted.calls, remark)
-    explanation = (
-        f"{first.method.capitalize()} differences ({first.n_evals} evaluations of f) gave relative error "
-        f"{first.rel_error:.2e} <= tolerance {first.tolerance:.2e}, a tolerance too loose to tell a wrong "
-        "gradient from a right one (the rounding noise of f's values was large next to the gradient), so the "
-        f"verdict was taken with Richardson differences, {how}"
-    )
-    return _second_verdict(first, second, explanation)
-
-
-def _confirm_forward_failure(f, g, point, h, rtol, atol, notes, forward: _Comparison) -> _Comparison:
-    """Re-judge a failed forward check with central differences, which have no O(h) truncation error.
-
-    The forward error ``h f''/2`` is not estimated; where the gradient is ~0, as at a minimum, it dominates.
-    """
-    central = _full_check(f, g, point, "central", h, rtol, atol, notes)
-    explanation = (
-        f"Forward differences ({forward.n_evals} evaluations of f) gave relative error {forward.rel_error:.2e} > "
-        f"tolerance {forward.tolerance:.2e}, so the verdict was taken with central differences, which have no "
-        "O(h) truncation error"
-    )
-    if central.ok:
-        explanation += " (the forward error h f''/2 dominates where the gradient is ~0, as at a minimum)"
-    return _second_verdict(forward, central, explanation)
-
-
-def _confirm_failure_with_relative_steps(f, g, point, rtol, atol, notes, first: _Comparison, unit) -> _Comparison:
-    """Re-judge a failure whose default steps ``c max(|x_i|, 1)`` were too large for entries of ``x`` below 1.
-
-    A function of small variables (a quartic near its minimum at 1e-3, the log-determinant of 1e-3 A) varies
-    on the scale ``|x_i|``. Richardson differences with steps ``c |x_i|`` decide instead, but only a decisive
-    pass overturns the failure: a tolerance of at most 5 % and at most half the relative error first measured,
-    so that the second comparison would have seen that discrepancy had it been in the gradient.
-    """
-    scale = np.where(point != 0, np.minimum(np.abs(point), 1.0), 1.0)
-    steps = default_step(point, "richardson", eps=unit) * scale
-    counted = _Counted(f)
-    try:
-        second = _full_check(counted, g, point, "richardson", steps, rtol, atol, notes, confirm=False)
-    except ValueError as exc:  # f is not finite, or not scalar, at the new points: the first verdict stands
-        remark = f"Richardson differences with steps relative to |x_i| could not re-judge it ({exc})."
-        return _stands(first, counted.calls, remark)
-    if not (second.ok and second.tolerance <= min(_DECISIVE, first.rel_error / 2)):
-        what = "did not decide" if second.ok else "failed as well"
-        remark = (
-            f"Richardson differences with steps relative to |x_i| ({counted.calls} more evaluations of f) "
-            f"{what}, so the verdict stands."
-        )
-        return _stands(first, counted.calls, remark)
-    explanation = (
-        f"{first.method.capitalize()} differences with the default steps c max(|x_i|, 1) ({first.n_evals} "
-        f"evaluations of f) gave relative error {first.rel_error:.2e} > tolerance {first.tolerance:.2e}; "
-        "x has entries below 1, on whose scale f may vary, so the verdict was taken with Richardson "
-        "differences with steps c |x_i|"
-    )
-    return _second_verdict(first, second, explanation)
 
 
 # --- directional mode --------------------------------------------------------------------------------------
 
 
-def _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, notes) -> _Comparison:
+def _directional_result(f, g, x, method, h, rtol, atol, n_directions, seed, note) -> GradientCheck:
     if method not in ("central", "richardson", "complex"):
         raise ValueError(
             f"n_directions supports method='central', 'richardson' or 'complex', not {method!r} "
             "(forward differences are too inaccurate to judge single directional derivatives)"
         )
-    n_directions = positive_int("n_directions", n_directions)
-    directions = np.random.default_rng(seed).standard_normal((n_directions, *point.shape))
-    norms = np.sqrt(np.sum(directions.reshape(n_directions, -1) ** 2, axis=1))
-    directions /= norms.reshape((-1,) + (1,) * point.ndim)
+    m = positive_int("n_directions", n_directions)
+    directions = np.random.default_rng(seed).standard_normal((m, *x.shape))
+    directions /= np.sqrt(np.sum(directions.reshape(m, -1) ** 2, axis=1)).reshape((-1,) + (1,) * x.ndim)
     analytic = np.array([float(np.sum(g * v)) for v in directions])
     if h is None:  # the first direction also tells the precision of f, and so the step to use
-        first, t = _slope_adapting_step(
-            f, point, directions[0], method, lambda unit: _direction_step(point, method, unit), "v_0"
-        )
+        first, t = _slope_adapting_step(f, x, directions[0], method, lambda u: _direction_step(x, method, u), "v_0")
     else:
         t = _one_step(h)
-        first = _slope(f, point, directions[0], method, t, "v_0")
-    slopes = [first] + [_slope(f, point, v, method, t, f"v_{j}") for j, v in enumerate(directions[1:], start=1)]
+        first = _slope(f, x, directions[0], method, t, "v_0")
+    slopes = [first] + [_slope(f, x, v, method, t, f"v_{j}") for j, v in enumerate(directions[1:], start=1)]
     unit = first.rounding_unit
-    all_notes = [*notes, _precision_note(first.value_dtype, unit, method, rtol is not None)]
-    resolved_rtol = _default_rtol(method, unit) if rtol is None else rtol
-    n_evals = sum(s.n_evals for s in slopes)
-
-    def verdict(curvature: float, n_evals: int, remark: str = "") -> _Comparison:
-        args = (g, point, method, resolved_rtol, atol, n_directions, seed, all_notes, analytic, slopes, unit)
-        return _directional_verdict(*args, curvature=curvature, n_evals=n_evals, remark=remark)
-
-    result = verdict(0.0, n_evals)
-    if result.ok:
-        largest_slope = max(float(np.max(np.abs(analytic))), max(abs(s.value) for s in slopes))
-        slope_ratio = largest_slope / result.scale if result.scale > 0 else 1.0
-        if h is None and method == "central" and _indecisive(result, unit, slope_ratio):
-
-            def richardson(counted):
-                return _directional_check(counted, g, point, "richardson", None, rtol, atol, n_directions, seed, notes)
-
-            return _confirm_pass(f, richardson, result)
-        return result
-    # Before reporting a failure, allow for the curvature (which matters where the gradient is ~0): one more
-    # evaluation, f(x), gives the second differences along every direction (2 m + 1 more for the complex step).
-    f0 = _scalar_value(f(point.copy()), "x")
-    extra = 1
-    neighbours = slopes
-    if method == "complex":
-        t_real = _direction_step(point, "central", unit)
-        neighbours = [_slope(f, point, v, "central", t_real, f"v_{j}") for j, v in enumerate(directions)]
-        extra += sum(s.n_evals for s in neighbours)
-    curvature = max(abs(s.plus - 2 * f0 + s.minus) / s.step**2 for s in neighbours)
-    how = "f(x) and central second differences along each direction" if method == "complex" else "f(x)"
-    return verdict(curvature, n_evals + extra, _curvature_remark(result, extra, how))
-
-
-def _directional_verdict(
-    g, point, method, rtol, atol, n_directions, seed, notes, analytic, slopes, unit, *, curvature, n_evals, remark
-) -> _Comparison:
-    xmax = max(float(np.max(np.abs(point), initial=0.0)), 1.0)
-    g_norm = float(np.linalg.norm(g))
+    rtol = _default_rtol(method, unit) if rtol is None else rtol
     numeric = np.array([s.value for s in slopes])
-    t = slopes[0].step
-    # rounding of the values of f, and of the argument x + t v (|delta| ~ u max|x|), as in the full check
-    noise = np.array([s.noise for s in slopes]) + unit * g_norm * (1.0 if method == "complex" else xmax / t)
-    noise = noise + unit * curvature * float(np.linalg.norm(point))
-    error_estimate = float(np.max(noise))
-    delta = np.abs(analytic - numeric)
-    j = int(np.argmax(delta))
-    scale = max(g_norm, float(np.max(np.abs(numeric))))
-    return _judge(
-        within_tolerance(float(delta[j]), scale, error_estimate, rtol, atol), error_estimate, rtol, atol,
-        method=method,
-        n_evals=n_evals,
-        n_directions=n_directions,
-        worst=(j,),
-        relative_to=(
-            f"the largest |<analytic, v> - numerical slope along v| over the directions v, divided by {scale:.3g}, "
-            "the norm of the gradient (its largest slope over unit directions)"
-        ),
-        where=f"{method} differences along {n_directions} random unit directions (seed {seed})",
-        detail=f"The largest difference is along direction {j}: analytic {analytic[j]:.6g} vs numerical "
-        f"{numeric[j]:.6g}.",
-        notes=notes,
-        remark=remark,
+    n_evals = sum(s.n_evals for s in slopes)
+    scale = max(float(np.linalg.norm(g)), float(np.max(np.abs(numeric))))
+    # rounding of the values and of the arguments (first order), as in the full check
+    arguments = float(np.sum(np.abs(g * x)))
+    rounding = np.array([s.noise for s in slopes]) + unit * arguments * (1.0 if method == "complex" else 1 / t)
+    tolerance = rtol * scale + _SAFETY * rounding + atol
+    difference = np.abs(analytic - numeric)
+    remark = ""
+    if np.any(difference > tolerance):
+        # re-check: where the gradient is ~0 (a minimum) the rounding of the gradient itself matters. f(x) gives
+        # the curvature along every direction from the values already computed (the complex step needs central
+        # differences along each direction as well)
+        f0 = _scalar_value(f(x.copy()), "x")
+        neighbours = slopes
+        if method == "complex":
+            t_real = _direction_step(x, "central", unit)
+            neighbours = [_slope(f, x, v, "central", t_real, f"v_{j}") for j, v in enumerate(directions)]
+        extra = 1 + (sum(s.n_evals for s in neighbours) if method == "complex" else 0)
+        n_evals += extra
+        curvature = np.array([abs(s.plus - 2 * f0 + s.minus) / s.step**2 for s in neighbours])
+        tolerance = tolerance + _SAFETY * unit * curvature * float(np.linalg.norm(x))
+        remark = (
+            "A slope beyond its tolerance made the check measure the curvature along each direction "
+            f"({extra} more evaluation{'s' if extra > 1 else ''}{', f(x)' if extra == 1 else ''})."
+        )
+    ratio = np.divide(difference, tolerance, out=np.zeros_like(difference), where=tolerance > 0)
+    failed = tuple((int(j),) for j in np.nonzero(difference > tolerance)[0])
+    ok = not failed
+    j = int(np.argmax(ratio))
+    rel_error = float(difference[j] / scale) if scale > 0 else 0.0
+    diagnosis = "" if ok else diagnose_slopes(analytic, numeric, tolerance).sentence
+    tau = float(np.max(tolerance)) / scale if scale > 0 else math.inf
+    escape = min(1.0, 0.8 * tau * math.sqrt(x.size) / 0.01) ** m
+    head = (
+        f"ok: the slopes along {m} random unit directions (seed {seed}) agree with {method} differences within "
+        f"their tolerances (relative error {rel_error:.2e} of the gradient's norm)."
+        if ok
+        else f"NOT ok: {len(failed)} of {m} slopes differ from {method} differences by more than their tolerance "
+        f"(relative error {rel_error:.2e} of the gradient's norm)."
+    )
+    parts = [head]
+    if not ok:
+        parts.append(f"The worst is along direction {j}: analytic {analytic[j]:.6g} vs numerical {numeric[j]:.6g}.")
+    parts += [diagnosis, remark, f"Cost: {n_evals} evaluations of f."]
+    if ok:
+        parts.append(
+            f"A directional check is not exhaustive: with a relative tolerance of {tau:.1e}, a gradient with a "
+            f"relative error of 1 % would pass all {m} directions with probability about {escape:.0e}."
+        )
+    precision = _precision_note(first.value_dtype, unit, method)
+    parts += [f"Note: {text}." for text in (note, precision) if text]
+    return GradientCheck(
+        ok, rel_error, float(ratio[j]), method, n_evals, m, (j,), failed, (), (), diagnosis, None, tolerance,
+        " ".join(p for p in parts if p),
     )  # fmt: skip
 
 
@@ -604,7 +539,7 @@ def _call_grad(grad: Callable[[np.ndarray], Any], point: np.ndarray) -> tuple[np
         return None, "grad(x) returned a non-numeric value: None (a missing return statement?)"
     try:
         g = as_array("grad(x)", value, check_finite=False)
-    except Exception as exc:  # e.g. None, a string, an object whose __array__ raises: still a verdict
+    except Exception as exc:  # e.g. a string, an object whose __array__ raises: still a verdict
         return None, f"grad(x) returned a non-numeric value: {exc}"
     if g.shape != point.shape:
         hint = ""
@@ -635,7 +570,7 @@ def check_gradient(
     seed: int = 0,
     args: tuple = (),
 ) -> GradientCheck:
-    """Compare an analytic gradient with finite differences of ``f``.
+    """Compare an analytic gradient with finite differences of ``f``, entry by entry.
 
     Parameters
     ----------
@@ -644,18 +579,19 @@ def check_gradient(
     grad : callable
         Claimed gradient, ``grad(x, *args) -> array`` of ``x``'s shape (denominator layout).
     x : array_like
-        Real point of any shape; a float32 ``x`` is checked in float64 and the result says so.
+        Real point of any shape; a float32 ``x`` is checked in float64 and the result says so. Check at a
+        generic random point: at ``x = 0`` or on symmetric data whole classes of mistakes vanish.
     method : {"central", "forward", "richardson", "complex"}
         Differencing scheme. The default is safe for any real ``f``; ``"complex"`` is more accurate but
         silently wrong for an ``f`` using abs/conj/norm/vdot.
     h : float or array_like, optional
-        Step, as in :func:`matgrad.numerical_gradient`; in directional mode one positive number, the step
-        along each unit direction.
+        Step, as in :func:`matgrad.numerical_gradient` (then no entry is re-checked); in directional mode
+        one positive number, the step along each unit direction.
     rtol : float, optional
-        Relative tolerance; default :data:`DEFAULT_RTOL` of the method (raised for an ``f`` that returns
-        float32 values).
+        Relative tolerance of each entry; default :data:`DEFAULT_RTOL` of the method (raised for an ``f``
+        that returns float32 values).
     atol : float, default 0
-        Extra absolute tolerance on the error.
+        Extra absolute tolerance of each entry.
     n_directions : int, optional
         Check ``m = n_directions`` random directional derivatives instead of every entry.
     seed : int, default 0
@@ -666,17 +602,17 @@ def check_gradient(
     Returns
     -------
     GradientCheck
-        The verdict with the figures it was judged by. A ``grad`` that raises, or returns the wrong shape,
-        non-numeric or non-finite values, gives ``ok=False`` with a message, not an exception; bad options,
-        or an ``f`` that is not finite or not scalar near ``x``, raise.
+        The verdict with the figures it was judged by and, on a failure, a diagnosis. A ``grad`` that raises,
+        or returns the wrong shape, non-numeric or non-finite values, gives ``ok=False`` with a message, not
+        an exception; bad options, or an ``f`` that is not finite or not scalar near ``x``, raise.
 
     Examples
     --------
     >>> f = lambda x: float(np.sum(x ** 3))
     >>> check_gradient(f, lambda x: 3 * x ** 2, np.array([1.0, 2.0])).ok
     True
-    >>> check_gradient(f, lambda x: 2 * x ** 2, np.array([1.0, 2.0])).ok
-    False
+    >>> check_gradient(f, lambda x: 6 * x ** 2, np.array([1.0, 2.0])).diagnosis[:42]
+    'The analytic gradient is 2 times the numer'
     """
     _check_callable("f", f)
     _check_callable("grad", grad)
@@ -689,7 +625,7 @@ def check_gradient(
     g, problem = _call_grad(grad, point)
     if g is None:
         nan = float("nan")
-        return GradientCheck(False, nan, nan, nan, nan, nan, method, 0, n_directions, None, f"NOT ok: {problem}")
+        return GradientCheck(False, nan, nan, method, 0, n_directions, message=f"NOT ok: {problem}")
     if n_directions is None:
-        return _full_check(f, g, point, method, h, rtol, atol, [note]).result()
-    return _directional_check(f, g, point, method, h, rtol, atol, n_directions, seed, [note]).result()
+        return _full_result(f, g, point, method, h, rtol, atol, note)
+    return _directional_result(f, g, point, method, h, rtol, atol, n_directions, seed, note)
