@@ -239,7 +239,8 @@ def test_the_rounding_error_does_not_change_when_a_variable_is_rescaled():
 
 def test_the_tolerance_comes_from_the_numerical_side_and_decisiveness_from_sizes():
     D, e = np.array([1.0, -2.0, 0.0]), np.array([1e-12, 1e-12, 1e-9])
-    np.testing.assert_allclose(entry_tolerance(D, e, 1e-6, 1e-3), [1e-6 + 1e-11 + 1e-3, 2e-6 + 1e-11 + 1e-3, 1e-8 + 1e-3])
+    expected = [1e-6 + 1e-11 + 1e-3, 2e-6 + 1e-11 + 1e-3, 1e-8 + 1e-3]
+    np.testing.assert_allclose(entry_tolerance(D, e, 1e-6, 1e-3), expected)
     g = np.array([1.0, -2.0, 1e-8])
     assert decisive(np.array([1e-4, 1e-4, 1e-9]), g, D).tolist() == [True, True, True]  # 1e-9 < 1e-6 * 2
     assert decisive(np.array([1e-2, 1e-4, 1e-5]), g, D).tolist() == [False, True, False]
@@ -373,7 +374,8 @@ def test_directional_mode_says_what_its_tolerance_lets_through():
     W, X, Y = regression()
     result = check_gradient(loss, grad_W, W, n_directions=3, seed=5, args=(X, Y))
     assert result.ok and "random unit directions (seed 5)" in result.message
-    match = re.search(r"relative error of 1 % would pass all 3 directions with probability about (\S+)\.", result.message)
+    escape = r"relative error of 1 % would pass all 3 directions with probability about (\S+)\."
+    match = re.search(escape, result.message)
     assert match and float(match.group(1)) < 1e-6
     bad = check_gradient(loss, lambda *a: grad_W(*a) / 2, W, n_directions=3, args=(X, Y))
     assert not bad.ok and bad.n_evals == 7 and "1 more evaluation, f(x)" in bad.message
