@@ -4,7 +4,7 @@ Two modes:
 
 * **full** (default): a numerical derivative of every entry, ``2 n + 1`` evaluations of ``f`` for
   ``n = x.size`` with central differences (``n + 1`` forward or complex, ``4 n + 1`` Richardson), plus 2
-  (1 for forward) for each entry the first pass cannot decide;
+  for each entry the first pass cannot decide;
 * **directional** (``n_directions=m``): ``<grad(x), v>`` against a difference quotient of ``f`` along ``m``
   seeded random unit directions ``v``, ``2 m`` evaluations whatever the size of ``x``.
 
@@ -29,7 +29,7 @@ measured from the same values (``|H_{ij}| \le \sqrt{c_i c_j}`` for a positive se
 term is unchanged when a variable is rescaled (``x_j \to s_j x_j``), so entries of very different sizes do
 not loosen each other's tolerance, and the claimed gradient enters no tolerance.
 
-Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K e_i + atol`` (``K = 10`` leaves room for rounding
+Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K e_i + atol`` (``K = 5`` leaves room for rounding
 inside ``f``; ``rtol`` covers truncation). It is **decided** by the first pass when it agrees with a
 tolerance of at most 1e-3 of its size (so that an entry 1 % off could not pass), or of 1e-6 of the largest
 entry's size. Every other entry is **re-checked** with 2 more evaluations, which measure what the first pass
@@ -42,8 +42,8 @@ could only assume:
 * an entry that agrees only with a loose tolerance (rounding noise: large ``|f|``, float32 values, ``x_i``
   near 0) gets central differences at the larger step ``u^{1/5} max(|x_i|, 1)``, whose rounding error is
   smaller by the ratio of the steps;
-* forward differences get ``f(x - h_i e_i)``, which makes them central; the complex step, which cannot see
-  the curvature, gets it from central differences of every entry when an entry fails.
+* forward differences get central differences at the central step instead; the complex step, which cannot
+  see the curvature, gets it from central differences of every entry when an entry fails.
 
 The check passes when no entry disagrees. Entries whose tolerance is still not decisive after the re-check
 are reported as unresolved: the check cannot vouch for them.
@@ -65,6 +65,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,6 @@ from numpy.typing import ArrayLike
 from ._checks import as_array, positive_int, positive_number
 from ._diagnosis import diagnose, diagnose_slopes
 from .finite_differences import (
-    EPS,
     _check_callable,
     _check_method,
     _differences,
@@ -97,10 +97,12 @@ DEFAULT_RTOL: dict[str, float] = {"forward": 1e-4, "central": 1e-6, "richardson"
 #: The best relative error of each method is about ``u ** exponent`` (``u`` the rounding unit of ``f``).
 _ACCURACY_EXPONENT: dict[str, float] = {"forward": 1 / 2, "central": 2 / 3, "richardson": 4 / 5, "complex": 1.0}
 
-_SAFETY = 10.0  # K: room for rounding inside f, beyond the rounding of its value and arguments
+_SAFETY = 5.0  # K: room for rounding inside f, beyond the rounding of its value and arguments
 _DECISIVE = 1e-3  # an entry is decided by a tolerance of at most this fraction of its size
 _NEGLIGIBLE = 1e-3  # ... or of _DECISIVE times this fraction of the largest entry's size
 _LOW_PRECISION_MARGIN = 40.0
+_ASSUMED = 10.0  # safety factor on an assumed (not measured) truncation error
+_LARGEST_STEP = 0.01  # of max(|x_i|, 1): the largest step a re-check takes
 RELATIVE = False
 
 
@@ -190,17 +192,32 @@ class GradientCheck:
         head = "ok" if self.ok else "NOT ok"
         cost = f"{self.method}, {self.n_evals} evaluations of f"
         if below is None:
-            what = "entries" if self.n_directions is None else "directions"
+            what = "entries" if self.n_directions is None else "directions"  # (plural; _count makes singulars)
             if self.ok:
                 return f"{head}: all {what} within tolerance ({cost})"
-            return f"{head}: {len(self.failed)} {what} beyond tolerance ({cost})"
+            return f"{head}: {_count(len(self.failed), what[:-1])} beyond tolerance ({cost})"
         return f"{head}: relative error {'<' if self.rel_error < below else '>='} {below:.0e} ({cost})"
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 entry"``, ``"3 entries"``, ``"2 directions"``."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 # --- the error model of one entry --------------------------------------------------------------------------
 
 
-def rounding_error(values, steps, numerical: np.ndarray, curvature: np.ndarray, x: np.ndarray, unit: float, entry=...):
+def rounding_error(
+    values: np.ndarray | float,
+    steps: np.ndarray | float,
+    numerical: np.ndarray,
+    curvature: np.ndarray,
+    x: np.ndarray,
+    unit: float,
+    entry: tuple[int, ...] | EllipsisType = ...,
+) -> np.ndarray:
     """Estimated rounding error of central difference quotients (see the module documentation).
 
     ``values`` holds ``(|f(x + h_i e_i)| + |f(x - h_i e_i)|) / 2`` and ``steps`` the steps ``h_i``, for every
@@ -258,12 +275,12 @@ def _first_pass(f, x: np.ndarray, method: str, h) -> _Pass:
 
 def _central_on(f, x: np.ndarray, index: tuple[int, ...], step: float) -> tuple[float, float, float]:
     """Central difference along one entry with the step ``step``: quotient, ``(|f+| + |f-|)/2``, ``f+ + f-``."""
-    work = x.copy()
-    plus_minus = []
-    for sign in (1.0, -1.0):
+    raw = []
+    for sign in (1.0, -1.0):  # both evaluations first, then their checks: always 2 evaluations
+        work = x.copy()
         work[index] = x[index] + sign * step
-        plus_minus.append(_scalar_value(f(work), f"x {'+' if sign > 0 else '-'} {step:g} e_{index}"))
-    plus, minus = plus_minus
+        raw.append(f(work))
+    plus, minus = (_scalar_value(v, f"x {s} {step:g} e_{index}") for v, s in zip(raw, "+-", strict=True))
     return (plus - minus) / (2 * step), (abs(plus) + abs(minus)) / 2, plus + minus
 
 
@@ -322,43 +339,52 @@ def _recheck_complex(f, entries: _Entries, first: _Pass, indices, rtol, atol) ->
 
 
 def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str, rtol, atol, rounding) -> None:
-    """Re-check entry ``i`` with 2 more evaluations (1 for forward) and replace its verdict's figures."""
+    """Re-check entry ``i`` with central differences at a second step (2 more evaluations) and judge it on them,
+    with the truncation error measured from the difference between the two steps."""
     g_i, x, unit = entries.g[i], entries.x, first.unit
-    D, h = first.numerical[i], first.steps[i]
-    agrees = abs(g_i - D) <= entries.tolerance[i]
-    entries.rechecked.append(i)
-    if method == "forward":  # one more value, f(x - h e_i), turns it into a central difference
-        work = x.copy()
-        work[i] = x[i] - h
-        minus = _scalar_value(f(work), f"x - {h:g} e_{i}")
-        plus = D * h + first.f0
-        entries.n_evals += 1
-        central = (plus - minus) / (2 * h)
-        curvature = abs(plus - 2 * first.f0 + minus) / h**2
-        e = unit * ((abs(plus) + abs(minus)) / 2 + np.sum(np.abs(first.numerical * x))) / h
-        e += unit * math.sqrt(curvature) * np.sum(np.sqrt(first.curvature) * np.abs(x))
-        entries.best[i] = central
-        entries.tolerance[i] = entry_tolerance(central, e, rtol, atol)
-        return
-    if agrees:  # decided only loosely: rounding noise. Larger steps have less of it.
-        big = float(_steps(x, "richardson", None, unit, first.value_dtype)[i])
-        if big <= h:
+    D, h, e = first.numerical[i], float(first.steps[i]), float(rounding[i])
+    difference = abs(g_i - D)
+    if method == "forward":  # central differences at the central step: no O(h) truncation, less rounding
+        step = float(_steps(x, "central", None, unit, first.value_dtype, relative=True)[i])
+    elif difference <= entries.tolerance[i]:  # agrees, but loosely: rounding noise; a larger step has less
+        size = max(abs(D), abs(g_i), _NEGLIGIBLE * float(np.max(np.abs(first.numerical))))
+        wanted = h * 4 * _SAFETY * e / (_DECISIVE * size) if size > 0 else np.inf  # a decisive rounding error
+        scale = max(abs(float(x[i])), 1.0)
+        step = float(_steps(x, "richardson", None, unit, first.value_dtype)[i])  # u^(1/5) max(|x_i|, 1)
+        step = max(step, min(wanted, _LARGEST_STEP * scale))
+        if step <= h:
             return
-        D_big, values, _ = _central_on(f, x, i, big)
+    else:  # disagrees. A smaller step tells truncation (which shrinks) from a wrong entry (which stays)
+        step = h * min(max(math.sqrt(e / (2 * difference)), 1e-6), 0.5)
+    step = float((x[i] + step) - x[i])  # so that x_i +- step is exact
+    entries.rechecked.append(i)
+    try:
+        D2, values, plus_and_minus = _central_on(f, x, i, step)
+    except ValueError:  # f is not finite (or not scalar) at the new points: the entry stays undecided
         entries.n_evals += 2
-        e = rounding_error(values, big, first.numerical, first.curvature, x, unit, entry=i)
-        truncation = 1e-5 if unit == EPS else _default_rtol("central", unit)  # (big / max(|x_i|, 1))^2 and more
-        entries.best[i] = D_big
-        entries.tolerance[i] = entry_tolerance(D_big, e, max(rtol, truncation), atol)
+        entries.tolerance[i] = max(entries.tolerance[i], difference)
         return
-    # disagrees: truncation, or a wrong entry? Central differences at 2h tell them apart.
-    D2, _, _ = _central_on(f, x, i, 2 * h)
     entries.n_evals += 2
-    R = (4 * D - D2) / 3
-    T = abs(D2 - D) / 3
-    left = T * T / max(abs(R), T) if T > 0 else 0.0  # the truncation Richardson leaves, about T^2 / |R|
-    entries.best[i] = R
-    entries.tolerance[i] = entry_tolerance(R, 1.5 * rounding[i], rtol, atol) + 4 * _SAFETY * left
+    if step > h:  # the curvature at the larger step has less rounding error
+        first.curvature[i] = abs(plus_and_minus - 2 * first.f0) / step**2
+    e2 = rounding_error(values, step, first.numerical, first.curvature, x, unit, entry=i)
+    entries.best[i] = D2
+    truncation = _truncation(method, D, D2, h, step, e, e2, x[i], first.curvature[i])
+    entries.tolerance[i] = entry_tolerance(D2, e2, rtol, atol) + truncation
+
+
+def _truncation(method: str, D, D2, h: float, step: float, e: float, e2: float, x_i, curvature) -> float:
+    """A bound on the truncation error of the re-check's difference ``D2`` (step ``step``; ``D`` at ``h``)."""
+    if method == "forward":
+        return 0.0  # (judged with rtol, as a first pass of central differences would be)
+    if step < h:
+        # the O(h^2) truncation errors at the two steps differ by |D - D2| (up to the rounding of both), of which
+        # D2's share is step^2 / (h^2 - step^2)
+        return (abs(D - D2) + _SAFETY * (e + e2)) * step**2 / (h**2 - step**2)
+    # a larger step: D is too noisy to measure the truncation of D2. Assume that f varies on the scale
+    # L = max(|x_i|, 1), as the default steps do: |f'''| <= max(|f''|, |f'| / L) / L
+    scale = max(abs(x_i), 1.0)
+    return _ASSUMED * step**2 * max(curvature, abs(D2) / scale) / (6 * scale)
 
 
 def _full_result(f, g, x, method, h, rtol, atol, note) -> GradientCheck:
