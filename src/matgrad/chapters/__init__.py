@@ -1,17 +1,18 @@
 """Helpers that serve one chapter each, in a module named after the chapter's file.
 
-=================================  ==========================================
+===============================================  ==========================================
 module                             chapter
-=================================  ==========================================
+===============================================  ==========================================
 :mod:`~matgrad.chapters.trace`            ``02-trace``: trace identities
 :mod:`~matgrad.chapters.index_notation`   ``03-index-notation``: sums over indices
 :mod:`~matgrad.chapters.first_order`      ``04-first-order``: Jacobians and Taylor expansion
 :mod:`~matgrad.chapters.differentials`    ``05-differentials``: the chain rule and other losses
 :mod:`~matgrad.chapters.symbolic`         ``06-symbolic``: SymPy (imports SymPy)
+:mod:`~matgrad.chapters.numerical_verification`  ``08-numerical-verification``: a checker in 15 lines
 :mod:`~matgrad.chapters.derivative_x`     ``09-derivative-x``: gradients with respect to X and Y
 :mod:`~matgrad.chapters.hessian`          ``10-hessian``: the Hessian
 :mod:`~matgrad.chapters.extensions`       ``12-extensions``: ridge, weights, intercept
-=================================  ==========================================
+===============================================  ==========================================
 
 The modules are imported on first use: ``matgrad.chapters.trace`` works after ``import matgrad``.
 """
@@ -22,7 +23,7 @@ import importlib
 from typing import Any
 
 _MODULES = {"derivative_x", "differentials", "extensions", "first_order", "hessian", "index_notation",
-            "symbolic", "trace"}  # fmt: skip
+            "numerical_verification", "symbolic", "trace"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
