@@ -32,18 +32,23 @@ not loosen each other's tolerance, and the claimed gradient enters no tolerance.
 Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K e_i + atol`` (``K = 5`` leaves room for rounding
 inside ``f``; ``rtol`` covers truncation). It is **decided** by the first pass when it agrees with a
 tolerance of at most 1e-3 of its size (so that an entry 1 % off could not pass), or of 1e-6 of the largest
-entry's size. Every other entry is **re-checked** with 2 more evaluations, which measure what the first pass
-could only assume:
+entry's size. Every other entry is **re-checked** with 2 more evaluations at a second step, chosen for its
+doubt:
 
-* an entry that disagrees gets central differences at ``2 h_i``: Richardson's combination
-  ``R_i = (4 D_i(h) - D_i(2h)) / 3`` removes the ``h^2`` truncation error, and ``T_i = |D_i(2h) - D_i(h)| / 3``
-  measures it. The entry is judged on ``R_i``, allowing for the truncation left in it, about ``T_i^2 / |R_i|``.
-  A wrong entry looks equally wrong at both steps, while truncation grows fourfold;
-* an entry that agrees only with a loose tolerance (rounding noise: large ``|f|``, float32 values, ``x_i``
-  near 0) gets central differences at the larger step ``u^{1/5} max(|x_i|, 1)``, whose rounding error is
-  smaller by the ratio of the steps;
+* an entry that **disagrees** gets central differences at a *smaller* step
+  ``h'_i = h_i \sqrt{e_i / (2 |g_i - D_i|)}``: a wrong entry stays as wrong, while truncation (``\tau h^2``)
+  shrinks, also when the first step overshot the scale on which ``f`` varies. The entry is judged on
+  ``D_i(h')``, with its truncation measured from the two differences: the ``h^2`` terms differ by
+  ``|D_i(h) - D_i(h')|`` (up to rounding), of which ``D_i(h')`` carries the share ``h'^2 / (h^2 - h'^2)``;
+* an entry that **agrees only loosely** (rounding noise: large ``|f|``, float32 values, ``x_i`` near 0, a
+  minimum) gets central differences at a *larger* step, ``u^{1/5} \max(|x_i|, 1)`` or, if a decisive rounding
+  error needs it, up to ``0.01 \max(|x_i|, 1)``. The noisy first difference cannot measure the truncation
+  of that step, so it is bounded by assuming that ``f`` varies on the scale ``L = \max(|x_i|, 1)``, as the
+  default steps do: ``|f'''| \le \max(|f''|, |f'| / L) / L``, with a safety factor of 10;
 * forward differences get central differences at the central step instead; the complex step, which cannot
   see the curvature, gets it from central differences of every entry when an entry fails.
+
+A re-check whose points leave the domain of ``f`` (``f`` not finite there) leaves the entry undecided.
 
 The check passes when no entry disagrees. Entries whose tolerance is still not decisive after the re-check
 are reported as unresolved: the check cannot vouch for them.
@@ -103,7 +108,6 @@ _NEGLIGIBLE = 1e-3  # ... or of _DECISIVE times this fraction of the largest ent
 _LOW_PRECISION_MARGIN = 40.0
 _ASSUMED = 10.0  # safety factor on an assumed (not measured) truncation error
 _LARGEST_STEP = 0.01  # of max(|x_i|, 1): the largest step a re-check takes
-RELATIVE = False
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -456,7 +460,7 @@ def _full_message(
         parts.append(
             f"Caution: {len(unresolved)} entries ({_entry_list(unresolved)}) have a tolerance above 1e-3 of their "
             "size, so an error of a few per cent there would pass: the rounding noise of f is large next to "
-            "them (as at a minimum). Check at another point, or with a step h suited to the scale of x."
+            "them (as at a minimum, or for an f computed in float32). Check at another point, or in float64."
         )
     precision = _precision_note(first.value_dtype, first.unit, method)
     parts += [f"Note: {text}." for text in (note, precision) if text]
