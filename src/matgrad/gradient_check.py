@@ -40,11 +40,11 @@ doubt:
   shrinks, also when the first step overshot the scale on which ``f`` varies. The entry is judged on
   ``D_i(h')``, with its truncation measured from the two differences: the ``h^2`` terms differ by
   ``|D_i(h) - D_i(h')|`` (up to rounding), of which ``D_i(h')`` carries the share ``h'^2 / (h^2 - h'^2)``;
-* an entry that **agrees only loosely** (rounding noise: large ``|f|``, float32 values, ``x_i`` near 0, a
-  minimum) gets central differences at a *larger* step, ``u^{1/5} \max(|x_i|, 1)`` or, if a decisive rounding
-  error needs it, up to ``0.01 \max(|x_i|, 1)``. The noisy first difference cannot measure the truncation
-  of that step, so it is bounded by assuming that ``f`` varies on the scale ``L = \max(|x_i|, 1)``, as the
-  default steps do: ``|f'''| \le \max(|f''|, |f'| / L) / L``, with a safety factor of 10;
+* an entry that **agrees only loosely** (rounding noise: large ``|f|``, float32 values, a minimum) gets
+  central differences at a *larger* step, ``u^{1/5} |x_i|`` or, if a decisive rounding error needs it, up
+  to ``0.01 |x_i|`` (``|x_i|`` read as 1 where ``x_i = 0``). The noisy first difference cannot measure the
+  truncation of that step, so it is bounded by assuming that ``f`` varies on the scale ``L = |x_i|`` of the
+  entry, as the steps do: ``|f'''| \le \max(|f''|, |f'| / L) / L``, with a safety factor of 10;
 * forward differences get central differences at the central step instead; the complex step, which cannot
   see the curvature, gets it from central differences of every entry when an entry fails.
 
@@ -107,7 +107,7 @@ _DECISIVE = 1e-3  # an entry is decided by a tolerance of at most this fraction 
 _NEGLIGIBLE = 1e-3  # ... or of _DECISIVE times this fraction of the largest entry's size
 _LOW_PRECISION_MARGIN = 40.0
 _ASSUMED = 10.0  # safety factor on an assumed (not measured) truncation error
-_LARGEST_STEP = 0.01  # of max(|x_i|, 1): the largest step a re-check takes
+_LARGEST_STEP = 0.01  # of |x_i| (1 where x_i = 0): the largest step a re-check takes
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -353,8 +353,8 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
     elif difference <= entries.tolerance[i]:  # agrees, but loosely: rounding noise; a larger step has less
         size = max(abs(D), abs(g_i), _NEGLIGIBLE * float(np.max(np.abs(first.numerical))))
         wanted = h * 4 * _SAFETY * e / (_DECISIVE * size) if size > 0 else np.inf  # a decisive rounding error
-        scale = max(abs(float(x[i])), 1.0)
-        step = float(_steps(x, "richardson", None, unit, first.value_dtype)[i])  # u^(1/5) max(|x_i|, 1)
+        scale = _own_scale(float(x[i]))
+        step = float(_steps(x, "richardson", None, unit, first.value_dtype, relative=True)[i])  # u^(1/5) |x_i|
         step = max(step, min(wanted, _LARGEST_STEP * scale))
         if step <= h:
             return
@@ -377,6 +377,11 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
     entries.tolerance[i] = entry_tolerance(D2, e2, rtol, atol) + truncation
 
 
+def _own_scale(x_i: float) -> float:
+    """The scale an entry is stepped on: ``|x_i|``, or 1 where ``x_i = 0``."""
+    return abs(x_i) if x_i != 0 else 1.0
+
+
 def _truncation(method: str, D, D2, h: float, step: float, e: float, e2: float, x_i, curvature) -> float:
     """A bound on the truncation error of the re-check's difference ``D2`` (step ``step``; ``D`` at ``h``)."""
     if method == "forward":
@@ -386,8 +391,8 @@ def _truncation(method: str, D, D2, h: float, step: float, e: float, e2: float, 
         # D2's share is step^2 / (h^2 - step^2)
         return (abs(D - D2) + _SAFETY * (e + e2)) * step**2 / (h**2 - step**2)
     # a larger step: D is too noisy to measure the truncation of D2. Assume that f varies on the scale
-    # L = max(|x_i|, 1), as the default steps do: |f'''| <= max(|f''|, |f'| / L) / L
-    scale = max(abs(x_i), 1.0)
+    # L = |x_i| of the entry, as the steps do: |f'''| <= max(|f''|, |f'| / L) / L
+    scale = _own_scale(float(x_i))
     return _ASSUMED * step**2 * max(curvature, abs(D2) / scale) / (6 * scale)
 
 
