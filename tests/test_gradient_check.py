@@ -290,7 +290,8 @@ def test_an_entry_that_disagrees_is_re_checked_and_said_so():
     result = check_gradient(loss, lambda *a: grad_W(*a) + one_entry, W, args=(X, Y))
     assert not result.ok and result.failed == ((1, 2),) and result.worst_index == (1, 2)
     assert result.rechecked == ((1, 2),) and result.n_evals == 2 * W.size + 1 + 2
-    assert "1 entries the first pass could not decide" in result.message
+    assert result.verdict() == "NOT ok: 1 entry beyond tolerance (central, 27 evaluations of f)"
+    assert "1 entry the first pass could not decide" in result.message
 
 
 def test_the_users_step_is_used_as_given_with_no_recheck():

@@ -196,18 +196,19 @@ class GradientCheck:
         head = "ok" if self.ok else "NOT ok"
         cost = f"{self.method}, {self.n_evals} evaluations of f"
         if below is None:
-            what = "entries" if self.n_directions is None else "directions"  # (plural; _count makes singulars)
+            what = "entries" if self.n_directions is None else "directions"
             if self.ok:
                 return f"{head}: all {what} within tolerance ({cost})"
-            return f"{head}: {_count(len(self.failed), what[:-1])} beyond tolerance ({cost})"
+            return f"{head}: {_count(len(self.failed), what)} beyond tolerance ({cost})"
         return f"{head}: relative error {'<' if self.rel_error < below else '>='} {below:.0e} ({cost})"
 
 
-def _count(n: int, noun: str) -> str:
-    """``"1 entry"``, ``"3 entries"``, ``"2 directions"``."""
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+_SINGULAR = {"entries": "entry", "directions": "direction", "slopes": "slope"}
+
+
+def _count(n: int, plural: str) -> str:
+    """``"1 entry"``, ``"3 entries"``, ``"1 direction"``."""
+    return f"{n} {_SINGULAR[plural] if n == 1 else plural}"
 
 
 # --- the error model of one entry --------------------------------------------------------------------------
@@ -439,7 +440,8 @@ def _full_message(
         head += f" (the closest call used {worst_ratio:.2g} of its tolerance); normwise relative error {rel_error:.2e}."
     else:
         head = (
-            f"NOT ok: {len(failed)} of {n} entries differ from {method} differences by more than their tolerance "
+            f"NOT ok: {len(failed)} of {_count(n, 'entries')} differ from {method} differences by more than their "
+            "tolerance "
             f"(normwise relative error {rel_error:.2e})."
         )
     parts = [head]
@@ -457,15 +459,17 @@ def _full_message(
     evals = f"{first.n_evals} evaluations of f"
     if entries.rechecked:
         evals += (
-            f", then {entries.n_evals - first.n_evals} more to re-check {len(entries.rechecked)} entries the first "
-            f"pass could not decide ({_entry_list(tuple(entries.rechecked))})"
+            f", then {entries.n_evals - first.n_evals} more to re-check "
+            f"{_count(len(entries.rechecked), 'entries')} the first pass could not decide "
+            f"({_entry_list(tuple(entries.rechecked))})"
         )
     parts.append(f"Cost: {evals}.")
     if unresolved:
         parts.append(
-            f"Caution: {len(unresolved)} entries ({_entry_list(unresolved)}) have a tolerance above 1e-3 of their "
-            "size, so an error of a few per cent there would pass: the rounding noise of f is large next to "
-            "them (as at a minimum, or for an f computed in float32). Check at another point, or in float64."
+            f"Caution: {_count(len(unresolved), 'entries')} ({_entry_list(unresolved)}) have a tolerance above "
+            "1e-3 of their size, so an error of a few per cent there would pass: the rounding noise of f is "
+            "large next to them (as at a minimum, or for an f computed in float32). Check at another point, "
+            "or in float64."
         )
     precision = _precision_note(first.value_dtype, first.unit, method)
     parts += [f"Note: {text}." for text in (note, precision) if text]
