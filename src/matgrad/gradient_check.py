@@ -36,8 +36,10 @@ entry's size. Every other entry is **re-checked** with 2 more evaluations at a s
 doubt:
 
 * an entry that **disagrees** gets central differences at a *smaller* step
-  ``h'_i = h_i \sqrt{e_i / (2 |g_i - D_i|)}``: a wrong entry stays as wrong, while truncation (``\tau h^2``)
-  shrinks, also when the first step overshot the scale on which ``f`` varies. The entry is judged on
+  ``h'_i = h_i (e_i / (2 |g_i - D_i|))^{1/3}``, which would balance truncation against rounding were the
+  difference truncation (``h_i \sqrt{e_i / (2 |g_i - D_i|)}`` for a difference of over 10 % of the entry,
+  which may come from a first step that overshot the scale on which ``f`` varies). A wrong entry stays as
+  wrong, while truncation (``\tau h^2``) shrinks. The entry is judged on
   ``D_i(h')``, with its truncation measured from the two differences: the ``h^2`` terms differ by
   ``|D_i(h) - D_i(h')|`` (up to rounding), of which ``D_i(h')`` carries the share ``h'^2 / (h^2 - h'^2)``;
 * an entry that **agrees only loosely** (rounding noise: large ``|f|``, float32 values, a minimum) gets
@@ -360,7 +362,7 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
         if step <= h:
             return
     else:  # disagrees. A smaller step tells truncation (which shrinks) from a wrong entry (which stays)
-        step = h * min(max(math.sqrt(e / (2 * difference)), 1e-6), 0.5)
+        step = h * min(max(_shrink(e, difference, max(abs(D), abs(g_i))), 1e-6), 0.5)
     step = float((x[i] + step) - x[i])  # so that x_i +- step is exact
     entries.rechecked.append(i)
     try:
@@ -376,6 +378,18 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
     entries.best[i] = D2
     truncation = _truncation(method, D, D2, h, step, e, e2, x[i], first.curvature[i])
     entries.tolerance[i] = entry_tolerance(D2, e2, rtol, atol) + truncation
+
+
+def _shrink(e: float, difference: float, size: float) -> float:
+    """How much smaller the re-check's step is than the first, for an entry that disagrees by ``difference``.
+
+    Were the difference truncation, ``tau h^2``, the step ``h (e / 2 difference)^(1/3)`` would balance it
+    against the rounding error ``e h / step``. A gross difference (over 10 % of the entry) may instead come
+    from a first step that overshot the scale on which f varies, where the h^2 law fails: then the step
+    shrinks further, by ``(e / 2 difference)^(1/2)``.
+    """
+    ratio = e / (2 * difference)
+    return math.sqrt(ratio) if difference > 0.1 * size else ratio ** (1 / 3)
 
 
 def _own_scale(x_i: float) -> float:
