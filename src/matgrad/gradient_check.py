@@ -461,7 +461,7 @@ def _full_message(
     parts = [head]
     if not ok and worst is not None:
         parts.append(
-            f"The worst is entry {worst}: analytic {g[worst]:.6g} vs numerical {best[worst]:.6g}, a difference "
+            f"The worst is entry {worst}: analytic {g[worst]:.4g} vs numerical {best[worst]:.4g}, a difference "
             f"{worst_ratio:.3g} times its tolerance {tolerance[worst]:.2e}."
         )
     if diagnosis:
@@ -564,7 +564,7 @@ def _directional_result(f, g, x, method, h, rtol, atol, n_directions, seed, note
     )
     parts = [head]
     if not ok:
-        parts.append(f"The worst is along direction {j}: analytic {analytic[j]:.6g} vs numerical {numeric[j]:.6g}.")
+        parts.append(f"The worst is along direction {j}: analytic {analytic[j]:.4g} vs numerical {numeric[j]:.4g}.")
     parts += [diagnosis, remark, f"Cost: {n_evals} evaluations of f."]
     if ok:
         parts.append(
