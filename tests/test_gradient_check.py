@@ -507,3 +507,4 @@ def test_a_re_check_outside_the_domain_of_f_leaves_the_entry_undecided():
 
     result = check_gradient(f, lambda v: 1 / v, x)
     assert result.ok and result.n_evals == 2 * 3 + 1 + 2 * len(result.rechecked)
+    assert set(result.rechecked) <= set(result.unresolved) and "not finite at their" in result.message

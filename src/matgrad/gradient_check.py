@@ -369,7 +369,7 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
         D2, values, plus_and_minus = _central_on(f, x, i, step)
     except ValueError:  # f is not finite (or not scalar) at the new points: the entry stays undecided
         entries.n_evals += 2
-        entries.tolerance[i] = max(entries.tolerance[i], difference)
+        entries.tolerance[i] = max(entries.tolerance[i], difference, 2 * _DECISIVE * max(abs(D), abs(g_i)))
         return
     entries.n_evals += 2
     if step > h:  # the curvature at the larger step has less rounding error
@@ -482,7 +482,8 @@ def _full_message(
         parts.append(
             f"Caution: {_count(len(unresolved), 'entries')} ({_entry_list(unresolved)}) have a tolerance above "
             "1e-3 of their size, so an error of a few per cent there would pass: the rounding noise of f is "
-            "large next to them (as at a minimum, or for an f computed in float32). Check at another point, "
+            "large next to them (as at a minimum, or for an f computed in float32), or f was not finite at their "
+            "re-check's points. Check at another point, "
             "or in float64."
         )
     precision = _precision_note(first.value_dtype, first.unit, method)
