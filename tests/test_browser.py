@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts"
 MATHJAX_DIR = ROOT / "node_modules" / "mathjax" / "es5"
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
+VERSION = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("MATGRAD_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -117,10 +119,15 @@ def browser_context(site):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", route)
-        context.refused = refused  # type: ignore[attr-defined]
-        yield context
+
+        def new_context(width: int, height: int):
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.route("**/*", route)
+            context.refused = refused  # type: ignore[attr-defined]
+            context.new_context = new_context  # type: ignore[attr-defined]  (a phone-sized one, for example)
+            return context
+
+        yield new_context(1280, 900)
         browser.close()
 
 
@@ -198,6 +205,9 @@ def test_every_page(site, browser_context):
         for marker in ("$$", "\\[", "\\begin{", "\\frac", "\\mathrm", "{eq}", "{cite}", "{prf:ref}"):
             if marker in text:
                 problems.append(f"{rel}: raw TeX {marker!r} left in the text")
+        # the version on every page: a citation of an equation number is exact only with it
+        if f"matgrad version {VERSION}" not in page.evaluate("() => document.body.innerText"):
+            problems.append(f"{rel}: the footer does not show 'matgrad version {VERSION}'")
         # notebook pages carry launch buttons for Binder and Colab
         if (ROOT / Path(rel).with_suffix(".ipynb")).exists():
             notebook_pages += 1
@@ -238,6 +248,59 @@ def test_screenshots_of_intro_and_a_derivation(site, browser_context):
         assert out.stat().st_size > 10_000, f"{out} looks empty"
         assert not errors, errors
         page.close()
+
+
+# Each display equation (MathJax's mjx-container with display="true") against the width it is given: the
+# rendered formula (mjx-math) must not be wider than its container, or the reader has to scroll sideways.
+_WIDE_EQUATIONS = """() => {
+  const wide = [];
+  const all = document.querySelectorAll('mjx-container[display="true"]');
+  for (const c of all) {
+    const width = c.querySelector('mjx-math').getBoundingClientRect().width;
+    const available = c.getBoundingClientRect().width;
+    if (width > available + 1) {
+      const items = MathJax.startup.document.getMathItemsWithin(c);
+      const host = c.closest('div.math');
+      wide.push(`${Math.round(width)} px > ${Math.round(available)} px ${host && host.id ? '(' + host.id + ') ' : ''}` +
+                (items.length ? items[0].math.replace(/\\s+/g, ' ').slice(0, 70) : ''));
+    }
+  }
+  return [all.length, wide];
+}"""
+
+
+def test_display_equations_fit_the_column_at_1280_pixels(site, browser_context):
+    problems: list[str] = []
+    displays = 0
+    for rel in _pages():
+        page, _ = _visit(browser_context, site + rel)
+        if page.evaluate("() => !!(window.MathJax && MathJax.startup && MathJax.startup.document)"):
+            count, wide = page.evaluate(_WIDE_EQUATIONS)
+            displays += count
+            problems += [f"{rel}: {w}" for w in wide]
+        page.close()
+    assert displays >= 50, f"only {displays} display equations found: is the selector still right?"
+    assert not problems, f"{len(problems)} display equation(s) wider than the column:\n" + "\n".join(problems)
+
+
+def test_phone_screenshots_and_no_sideways_scrolling(site, browser_context):
+    # At 390 pixels (a phone) long formulas may scroll inside their own box, but the page itself must not
+    # scroll sideways. The screenshots are for judging by eye (artifacts/phone-*.png).
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone = browser_context.new_context(390, 844)
+    problems: list[str] = []
+    for rel in ["book/intro.html", "book/01-problem.html", "book/05-differentials.html", "book/notation.html"]:
+        page, errors = _visit(phone, site + rel)
+        out = ARTIFACTS / f"phone-{Path(rel).stem}.png"
+        page.screenshot(path=str(out), full_page=False)
+        assert out.stat().st_size > 10_000, f"{out} looks empty"
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            problems.append(f"{rel}: the page scrolls sideways by {overflow} px at 390 px")
+        problems += [f"{rel}: console error: {e}" for e in errors]
+        page.close()
+    phone.close()
+    assert not problems, "\n".join(problems)
 
 
 def test_no_unexpected_external_requests(site, browser_context):

@@ -330,7 +330,6 @@ def test_verdict_lines():
     W, X, Y = regression(10, 3, 2, seed=11)
     good = check_gradient(loss, grad_W, W, args=(X, Y))
     assert good.verdict() == "ok: all entries within tolerance (central, 13 evaluations of f)"
-    assert good.verdict(1e-8) == "ok: relative error < 1e-08 (central, 13 evaluations of f)"
     bad = check_gradient(loss, lambda *a: grad_W(*a) / 2, W, args=(X, Y))
     assert bad.verdict() == "NOT ok: 6 entries beyond tolerance (central, 25 evaluations of f)"
 

@@ -122,3 +122,40 @@ def test_first_code_cell_sets_up_colab(path):
     assert source == colab_cell.SOURCE, f"{path.name}: Colab cell out of date; run python tools/colab_cell.py"
     assert '"google.colab" in sys.modules' in source and colab_cell.repository_url() in source
     assert "remove-cell" in first["metadata"].get("tags", [])
+
+
+def _level2_headings(path: Path) -> list[str]:
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    text = re.sub(r"^(```|~~~).*?^\1", "", text, flags=re.S | re.M)  # no headings inside code fences
+    return [h.strip() for h in re.findall(r"^## (.+)$", text, flags=re.M)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_ends_with_exercises_then_summary(path):
+    # The same order in every chapter (the intro promises it): exercises, then the summary, last.
+    headings = _level2_headings(path)
+    assert headings[-2:] == ["Exercises", "Summary"], f"{path.name}: last sections are {headings[-2:]}"
+
+
+def _versions() -> dict[str, str]:
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    found = {
+        "pyproject.toml": re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1],
+        "matgrad.__version__": re.search(r'__version__ = "([^"]+)"', (ROOT / "src/matgrad/__init__.py").read_text())[1],
+        "CITATION.cff version": str(cff["version"]),
+        "CITATION.cff preferred-citation": str(cff["preferred-citation"]["version"]),
+        "page footer": re.search(r"version (\S+) ", config["html"]["extra_footer"])[1],
+        "footer release tag": re.search(r"release tag v(\S+?)\)", config["html"]["extra_footer"])[1],
+    }
+    for name in ("book/intro.md", "README.md"):
+        found[name] = re.search(r"version = \{([^}]+)\}", (ROOT / name).read_text())[1]
+    found["book/intro.md tag"] = re.search(r"release tag `v([^`]+)`", (ROOT / "book/intro.md").read_text())[1]
+    return found
+
+
+def test_one_version_everywhere():
+    # A citation of "Eq. (4.2)" is exact only with a version: every place that states it must agree.
+    versions = _versions()
+    assert len(set(versions.values())) == 1, versions

@@ -187,22 +187,20 @@ class GradientCheck:
     def __str__(self) -> str:
         return self.message
 
-    def verdict(self, below: float | None = None) -> str:
-        """One line that does not depend on the last digits of the error.
+    def verdict(self) -> str:
+        """The decision in one line that does not depend on the last digits of the error.
 
-        With ``below``, say whether the relative error is below that bound instead, e.g.
-        ``"ok: relative error < 1e-08 (central, 13 evaluations of f)"``.
+        ``"ok: all entries within tolerance (central, 13 evaluations of f)"`` or
+        ``"NOT ok: 1 entry beyond tolerance (...)"``: what is printed is what was decided, entry by entry.
         """
         if math.isnan(self.rel_error):  # the check could not be carried out; the message says why
             return self.message
         head = "ok" if self.ok else "NOT ok"
         cost = f"{self.method}, {self.n_evals} evaluations of f"
-        if below is None:
-            what = "entries" if self.n_directions is None else "directions"
-            if self.ok:
-                return f"{head}: all {what} within tolerance ({cost})"
-            return f"{head}: {_count(len(self.failed), what)} beyond tolerance ({cost})"
-        return f"{head}: relative error {'<' if self.rel_error < below else '>='} {below:.0e} ({cost})"
+        what = "entries" if self.n_directions is None else "directions"
+        if self.ok:
+            return f"{head}: all {what} within tolerance ({cost})"
+        return f"{head}: {_count(len(self.failed), what)} beyond tolerance ({cost})"
 
 
 _SINGULAR = {"entries": "entry", "directions": "direction", "slopes": "slope"}
