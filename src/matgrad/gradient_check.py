@@ -8,8 +8,8 @@ Two modes:
 * **directional** (``n_directions=m``): ``<grad(x), v>`` against a difference quotient of ``f`` along ``m``
   seeded random unit directions ``v``, ``2 m`` evaluations whatever the size of ``x``.
 
-**Steps.** Each entry is stepped on the scale of its own size, ``h_i = c |x_i|`` (``c`` where ``x_i = 0``),
-with ``c = u^{1/3}`` for central differences (:func:`matgrad.default_step` with ``relative=True``), so that
+**Steps.** Each entry is stepped on the scale of its own size, ``h_i = u^{1/3} |x_i|`` (``u^{1/3}`` where
+``x_i = 0``) for central differences (:func:`matgrad.default_step` with ``relative=True``), so that
 entries of very different sizes, or all far below 1, are each differenced on their own scale.
 
 **The error model, per entry.** The numerical derivative ``D_i`` differs from the true one by truncation and
@@ -18,7 +18,7 @@ of ``f``'s values):
 
 .. math::
 
-   e_i = \frac{u}{h_i}\Big(\frac{|f(x + h_i e_i)| + |f(x - h_i e_i)|}{2} + \sum_j |D_j x_j|\Big)
+   \varepsilon_i = \frac{u}{h_i}\Big(\frac{|f(x + h_i e_i)| + |f(x - h_i e_i)|}{2} + \sum_j |D_j x_j|\Big)
          + u \sqrt{c_i} \sum_j \sqrt{c_j} |x_j|
 
 The first term is the rounding of the values of ``f``; the second the rounding of ``f``'s arguments inside
@@ -29,15 +29,15 @@ measured from the same values (``|H_{ij}| \le \sqrt{c_i c_j}`` for a positive se
 term is unchanged when a variable is rescaled (``x_j \to s_j x_j``), so entries of very different sizes do
 not loosen each other's tolerance, and the claimed gradient enters no tolerance.
 
-Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K e_i + atol`` (``K = 5`` leaves room for rounding
+Entry ``i`` agrees when ``|g_i - D_i| \le rtol |D_i| + K \varepsilon_i + atol`` (``K = 5`` leaves room for rounding
 inside ``f``; ``rtol`` covers truncation). It is **decided** by the first pass when it agrees with a
 tolerance of at most 1e-3 of its size (so that an entry 1 % off could not pass), or of 1e-6 of the largest
 entry's size. Every other entry is **re-checked** with 2 more evaluations at a second step, chosen for its
 doubt:
 
 * an entry that **disagrees** gets central differences at a *smaller* step
-  ``h'_i = h_i (e_i / (2 |g_i - D_i|))^{1/3}``, which would balance truncation against rounding were the
-  difference truncation (``h_i \sqrt{e_i / (2 |g_i - D_i|)}`` for a difference of over 10 % of the entry,
+  ``h'_i = h_i (\varepsilon_i / (2 |g_i - D_i|))^{1/3}``, which would balance truncation against rounding were the
+  difference truncation (``h_i \sqrt{\varepsilon_i / (2 |g_i - D_i|)}`` for a difference of over 10 % of the entry,
   which may come from a first step that overshot the scale on which ``f`` varies). A wrong entry stays as
   wrong, while truncation (``\tau h^2``) shrinks. The entry is judged on
   ``D_i(h')``, with its truncation measured from the two differences: the ``h^2`` terms differ by
@@ -56,10 +56,10 @@ The check passes when no entry disagrees. Entries whose tolerance is still not d
 are reported as unresolved: the check cannot vouch for them.
 
 **Directional mode** judges each slope the same way, relative to the norm of the gradient. It is cheap but
-not exhaustive: the slope error of a gradient with relative error ``\epsilon`` along a random unit direction
-is about ``\epsilon ||g|| z / \sqrt{n}`` with ``z`` standard normal, so with a relative tolerance ``\tau`` it
-escapes one direction with probability about ``0.8 \tau \sqrt{n} / \epsilon`` and all ``m`` with about its
-``m``-th power. Only without a tolerance would that be zero; the message says what it is for ``\epsilon`` =
+not exhaustive: the slope error of a gradient with relative error ``\rho`` along a random unit direction
+is about ``\rho ||g|| z / \sqrt{n}`` with ``z`` standard normal, so with a relative tolerance ``\tau`` it
+escapes one direction with probability about ``0.8 \tau \sqrt{n} / \rho`` and all ``m`` with about its
+``m``-th power. Only without a tolerance would that be zero; the message says what it is for ``\rho`` =
 1 %.
 
 **Diagnosis.** When a check fails, :func:`matgrad._diagnosis.diagnose` looks for the pattern of the mistake
@@ -235,7 +235,7 @@ def rounding_error(
 
 
 def entry_tolerance(numerical: np.ndarray, rounding: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """The tolerance of each entry: ``rtol |D_i| + K e_i + atol``, from the numerical side alone."""
+    """The tolerance of each entry: ``rtol |D_i| + K \varepsilon_i + atol``, from the numerical side alone."""
     return rtol * np.abs(numerical) + _SAFETY * rounding + atol
 
 
