@@ -12,7 +12,9 @@ from strategies import finite, regression_problems
 
 import matgrad
 from matgrad.chapters.first_order import (
+    TAYLOR_WINDOW,
     TaylorTerms,
+    central_difference_jacobian,
     exact_remainder,
     first_order_remainder,
     jacobian_residual_vec,
@@ -23,6 +25,7 @@ from matgrad.chapters.first_order import (
     loss_jacobian_vec,
     remainder_curve,
     taylor_expansion_terms,
+    taylor_test_slope,
     unvec,
     vec,
 )
@@ -238,3 +241,23 @@ def test_a_wrong_kronecker_order_is_rejected_by_the_checker():
 def test_the_gradient_from_a_jacobian_is_unvec_of_its_transpose():
     np.testing.assert_array_equal(jacobian_to_gradient(np.arange(4.0), (2, 2)), [[0.0, 2.0], [1.0, 3.0]])
     np.testing.assert_array_equal(jacobian_to_gradient(np.arange(4.0)[None, :], (2, 2)), [[0.0, 2.0], [1.0, 3.0]])
+
+
+def test_the_taylor_test_with_one_window_separates_the_true_gradient_from_a_wrong_one():
+    X, _, Y = matgrad.make_regression(20, 4, 3, seed=0)
+    rng = np.random.default_rng(1)
+    W, D = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    G = matgrad.grad_W(W, X, Y)
+    assert TAYLOR_WINDOW[0] < TAYLOR_WINDOW[1] <= 1e-3
+    assert taylor_test_slope(W, D, X, Y) == pytest.approx(2.0, abs=1e-3)
+    assert taylor_test_slope(W, D, X, Y, gradient=G / 2) == pytest.approx(1.0, abs=0.1)
+    assert taylor_test_slope(W, D, X, Y, gradient=G.T.T * 1.5) == pytest.approx(1.0, abs=0.1)
+
+
+def test_central_difference_jacobian_matches_a_known_jacobian_and_rejects_a_wrong_one():
+    A = np.random.default_rng(2).standard_normal((3, 4))
+    x = np.random.default_rng(3).standard_normal(4)
+    J = central_difference_jacobian(lambda v: A @ v + v @ v, x)
+    assert J.shape == (3, 4)
+    assert np.allclose(J, A + 2 * x[None, :], rtol=1e-9, atol=1e-9)
+    assert not np.allclose(J, A, rtol=1e-6, atol=1e-6)

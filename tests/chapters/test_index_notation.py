@@ -89,7 +89,7 @@ def test_a_one_by_one_problem_by_hand():
 # --- the Kronecker-delta step --------------------------------------------------------------------
 
 
-def test_the_residual_derivative_tensor_is_x_ia_delta_jb():
+def test_the_residual_derivative_tensor_is_x_ia_delta_eb():
     X = np.random.default_rng(1).standard_normal((4, 3))
     T = residual_derivative_tensor(X, 2)
     assert T.shape == (4, 2, 3, 2)
@@ -154,33 +154,49 @@ def test_the_slips_coincide_with_the_gradient_when_d_is_1(problem):
 
 @pytest.mark.parametrize(
     ("spec", "free", "summed"),
-    [("ia,ib->ab", ("a", "b"), ("i",)), ("im,mj->ij", ("i", "j"), ("m",)), ("ij,ij->", (), ("i", "j"))],
+    [("ia,ib->ab", ("a", "b"), ("i",)), ("ic,ce->ie", ("i", "e"), ("c",)), ("ie,ie->", (), ("i", "e"))],
 )
 def test_correct_specifications_name_their_free_and_summed_indices(spec, free, summed):
     roles = analyse_subscripts(spec)
-    assert roles.ok and roles.free == free and roles.summed == summed
+    assert roles.ok and roles.einstein and roles.free == free and roles.summed == summed
 
 
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [
-        ("ik,kj,ik->kj", "appears 3 times"),
-        ("ia,ab,ia->ab", "summed (repeated) and also free"),
-        ("ij->i", "appears once but not in the result"),
-        ("ij->ijk", "appears in no factor"),
-        ("ij->ii", "appears 2 times in the result"),
+        ("ic,cb,ic->b", "appears 3 times"),
+        ("ia,ab,ia->ab", "repeated and also free"),
+        ("ie->i", "appears once but is summed"),
     ],
 )
-def test_violations_of_the_convention_are_reported(spec, fragment):
+def test_departures_from_the_einstein_convention_are_warnings_not_errors(spec, fragment):
+    roles = analyse_subscripts(spec)
+    assert roles.ok and not roles.einstein and not roles.problems
+    assert any(fragment in w for w in roles.warnings), roles.warnings
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"), [("ie->iea", "appears in no factor"), ("ie->ii", "2 times in the result")]
+)
+def test_meaningless_specifications_are_problems(spec, fragment):
     roles = analyse_subscripts(spec)
     assert not roles.ok
     assert any(fragment in p for p in roles.problems), roles.problems
 
 
-def test_the_slips_break_the_convention_and_the_gradient_obeys_it():
-    assert not analyse_subscripts("ia,ab,ia->ab").ok
-    assert not analyse_subscripts("im,mb,im->b").ok
-    assert analyse_subscripts("ia,ib->ab").ok
+def test_a_correct_expression_can_draw_a_warning_and_a_wrong_one_none():
+    X = np.random.default_rng(0).standard_normal((7, 3))
+    diagonal = analyse_subscripts("ia,ia->a")  # (X^T X)_aa, correct, but a is repeated and free
+    assert diagonal.ok and not diagonal.einstein and diagonal.free == ("a",) and diagonal.summed == ("i",)
+    assert np.allclose(np.einsum("ia,ia->a", X, X), np.diag(X.T @ X))
+    transposed = analyse_subscripts("ia,ib->ba")  # obeys the convention, but is the transposed gradient
+    assert transposed.einstein
+
+
+def test_the_slips_draw_warnings_and_the_gradient_none():
+    assert not analyse_subscripts("ia,ab,ia->ab").einstein
+    assert not analyse_subscripts("ic,cb,ic->b").einstein
+    assert analyse_subscripts("ia,ib->ab").einstein
 
 
 @pytest.mark.parametrize("bad", ["ij,jk", "i1,1k->ik", "...i->i", "ij->k->l", "->"])

@@ -34,7 +34,9 @@ from .._checks import as_array
 from ..least_squares import frobenius_inner, grad_W, loss, residual
 
 __all__ = [
+    "TAYLOR_WINDOW",
     "TaylorTerms",
+    "central_difference_jacobian",
     "exact_remainder",
     "first_order_remainder",
     "jacobian_residual_vec",
@@ -44,6 +46,7 @@ __all__ = [
     "loglog_slope",
     "loss_jacobian_vec",
     "remainder_curve",
+    "taylor_test_slope",
     "taylor_expansion_terms",
     "unvec",
     "vec",
@@ -126,6 +129,52 @@ def loglog_slope(ts: ArrayLike, values: ArrayLike) -> float:
     """
     slope, _ = np.polyfit(np.log(ts), np.log(values), 1)
     return float(slope)
+
+
+#: The one fit window of the Taylor test in chapter 4, fixed before looking at any curve: the decade
+#: ``1e-4 <= t <= 1e-3`` for data, ``W`` and ``D`` with entries of order 1. There the quadratic term of
+#: the correct gradient, ``t^2 r(D)``, is at least ``1e-8 r(D)``, many orders above the rounding level
+#: ``u L``; and a wrong gradient shows slope 1 as long as ``|<G - G', D>_F| > t r(D)``, i.e. above
+#: about ``1e-3 r(D)``.
+TAYLOR_WINDOW: tuple[float, float] = (1e-4, 1e-3)
+
+
+def taylor_test_slope(
+    W: ArrayLike,
+    D: ArrayLike,
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    gradient: ArrayLike | None = None,
+    window: tuple[float, float] = TAYLOR_WINDOW,
+    points: int = 9,
+) -> float:
+    """The log-log slope of :func:`remainder_curve` over ``window``, the same rule for every curve.
+
+    About 2 for the true gradient; about 1 for a gradient ``G'`` with ``|<G - G', D>_F|`` well above
+    ``window[1] * r(D)``; in between for errors near that size.
+    """
+    ts = np.logspace(np.log10(window[0]), np.log10(window[1]), points)
+    return loglog_slope(ts, remainder_curve(W, D, X, Y, ts, gradient=gradient))
+
+
+def central_difference_jacobian(f, x: ArrayLike, h: float = 1e-3) -> np.ndarray:
+    """The Jacobian of ``f: R^p -> R^q`` at the vector ``x`` by central differences, a (q, p) array.
+
+    Column ``j`` is ``(f(x + h e_j) - f(x - h e_j)) / (2 h)``; exact up to rounding when ``f`` is affine
+    or quadratic. Independent of any formula for the Jacobian, so it can test one.
+
+    >>> central_difference_jacobian(lambda v: np.array([v[0] * v[1], 3 * v[1]]), [2.0, 5.0])
+    array([[5., 2.],
+           [0., 3.]])
+    """
+    x = np.asarray(x, dtype=float)
+    columns = []
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = h
+        columns.append((np.atleast_1d(f(x + e)) - np.atleast_1d(f(x - e))) / (2 * h))
+    return np.stack(columns, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
 r"""The gradient of least squares in index notation, implemented literally.
 
-Chapter ``03-index-notation`` names every index. With ``i = 1..N`` (examples),
-``j = 1..k`` (outputs) and ``m = 1..d`` (features)::
+Chapter ``03-index-notation`` names every index, with the book's fixed letters: ``i = 1..N``
+(examples), ``a, c = 1..d`` (features), ``b, e = 1..k`` (outputs)::
 
-    r_ij = sum_m x_im w_mj - y_ij
-    L    = (1/N) sum_i sum_j r_ij^2
+    r_ie = sum_c x_ic w_ce - y_ie
+    L    = (1/N) sum_i sum_e r_ie^2
 
 Differentiating with respect to one entry ``w_ab`` (``a``, ``b`` fixed: free indices)
-with the Kronecker-delta rule ``d w_mj / d w_ab = delta_ma delta_jb``::
+with the Kronecker-delta rule ``d w_ce / d w_ab = delta_ca delta_eb``::
 
-    d r_ij / d w_ab = sum_m x_im delta_ma delta_jb = x_ia delta_jb
-    d L / d w_ab    = (2/N) sum_i sum_j r_ij x_ia delta_jb = (2/N) sum_i x_ia r_ib
+    d r_ie / d w_ab = sum_c x_ic delta_ca delta_eb = x_ia delta_eb
+    d L / d w_ab    = (2/N) sum_i sum_e r_ie x_ia delta_eb = (2/N) sum_i x_ia r_ib
 
 which is entry ``(a, b)`` of ``(2/N) X^T R``.
 
@@ -19,8 +19,9 @@ The functions below compute these sums three ways: with explicit Python loops
 using the same index letters. Two functions, :func:`grad_W_missing_inner_sum`
 and :func:`grad_W_reused_index`, are deliberately WRONG: they reproduce the
 index slips discussed in the chapter, so that the numerical check can be seen
-rejecting them. :func:`analyse_subscripts` checks an einsum specification
-against the rules of the summation convention.
+rejecting them. :func:`analyse_subscripts` names the role of each index of an
+einsum specification and warns where it departs from the Einstein summation
+convention; a warning is not an error, and no warning is not a proof.
 
 The functions take matrices as given: ``W`` of shape (d, k), ``X`` (N, d), ``Y`` (N, k).
 """
@@ -64,7 +65,7 @@ def kronecker_delta(p: int, q: int) -> int:
 
 
 def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
-    r"""``L = (1/N) sum_i sum_j (sum_m x_im w_mj - y_ij)^2``, with one Python loop per index (small sizes only).
+    r"""``L = (1/N) sum_i sum_e (sum_c x_ic w_ce - y_ie)^2``, with one Python loop per index (small sizes only).
 
     >>> loss_by_index_loops([[1.0], [2.0]], [[1.0, 0.0], [0.0, 1.0]], [[0.0], [0.0]])
     2.5
@@ -74,26 +75,26 @@ def loss_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
     k = W.shape[1]
     total = 0.0
     for i in range(N):
-        for j in range(k):
-            r_ij = 0.0
-            for m in range(d):
-                r_ij += X[i, m] * W[m, j]
-            r_ij -= Y[i, j]
-            total += r_ij * r_ij
+        for e in range(k):
+            r_ie = 0.0
+            for c in range(d):
+                r_ie += X[i, c] * W[c, e]
+            r_ie -= Y[i, e]
+            total += r_ie * r_ie
     return float(total / N)
 
 
 def loss_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> float:
-    """The same sums with :func:`numpy.einsum`: ``r = einsum('im,mj->ij', X, W) - Y``, then ``'ij,ij->'``."""
+    """The same sums with :func:`numpy.einsum`: ``r = einsum('ic,ce->ie', X, W) - Y``, then ``'ie,ie->'``."""
     X = np.asarray(X)
-    R = np.einsum("im,mj->ij", X, W) - Y
-    return float(np.einsum("ij,ij->", R, R) / X.shape[0])
+    R = np.einsum("ic,ce->ie", X, W) - Y
+    return float(np.einsum("ie,ie->", R, R) / X.shape[0])
 
 
 def residual_derivative_tensor(X: ArrayLike, k: int) -> np.ndarray:
-    r"""The four-index array ``T[i, j, a, b] = d r_ij / d w_ab = x_ia delta_jb``, of shape (N, k, d, k).
+    r"""The four-index array ``T[i, e, a, b] = d r_ie / d w_ab = x_ia delta_eb``, of shape (N, k, d, k).
 
-    It is the Kronecker-delta step ``sum_m x_im delta_ma delta_jb = x_ia delta_jb``, written
+    It is the Kronecker-delta step ``sum_c x_ic delta_ca delta_eb = x_ia delta_eb``, written
     with the same letters in :func:`numpy.einsum`.
 
     >>> T = residual_derivative_tensor([[1.0, 2.0]], 2)
@@ -102,22 +103,22 @@ def residual_derivative_tensor(X: ArrayLike, k: int) -> np.ndarray:
     """
     X = np.asarray(X)
     delta_d, delta_k = np.eye(X.shape[1]), np.eye(k)
-    return np.einsum("im,ma,jb->ijab", X, delta_d, delta_k)
+    return np.einsum("ic,ca,eb->ieab", X, delta_d, delta_k)
 
 
 def grad_W_by_index_deltas(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
-    r"""``dL/dw_ab = (2/N) sum_i sum_j r_ij (d r_ij / d w_ab)``: the chain rule before the deltas are summed out.
+    r"""``dL/dw_ab = (2/N) sum_i sum_e r_ie (d r_ie / d w_ab)``: the chain rule before the deltas are summed out.
 
-    Contracts the residual with :func:`residual_derivative_tensor` (``einsum('ij,ijab->ab')``).
+    Contracts the residual with :func:`residual_derivative_tensor` (``einsum('ie,ieab->ab')``).
     """
     W, X = np.asarray(W), np.asarray(X)
     R = X @ W - Y
     T = residual_derivative_tensor(X, W.shape[1])
-    return (2 / X.shape[0]) * np.einsum("ij,ijab->ab", R, T)
+    return (2 / X.shape[0]) * np.einsum("ie,ieab->ab", R, T)
 
 
 def grad_W_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
-    r"""``dL/dw_ab = (2/N) sum_i (sum_m x_im w_mb - y_ib) x_ia``, with one Python loop per index (small sizes only).
+    r"""``dL/dw_ab = (2/N) sum_i (sum_c x_ic w_cb - y_ib) x_ia``, with one Python loop per index (small sizes only).
 
     >>> grad_W_by_index_loops([[1.0], [2.0]], [[1.0, 0.0], [0.0, 1.0]], [[0.0], [0.0]])
     array([[1.],
@@ -132,8 +133,8 @@ def grad_W_by_index_loops(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarra
             total = 0.0
             for i in range(N):  # dummy index i
                 r_ib = 0.0
-                for m in range(d):  # dummy index m, distinct from the free a
-                    r_ib += X[i, m] * W[m, b]
+                for c in range(d):  # dummy index c, distinct from the free a
+                    r_ib += X[i, c] * W[c, b]
                 r_ib -= Y[i, b]
                 total += r_ib * X[i, a]
             G[a, b] = 2.0 * total / N
@@ -148,15 +149,15 @@ def grad_W_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
            [2.]])
     """
     X = np.asarray(X)
-    R = np.einsum("im,mj->ij", X, W) - Y
+    R = np.einsum("ic,ce->ie", X, W) - Y
     return (2 / X.shape[0]) * np.einsum("ia,ib->ab", X, R)
 
 
 def grad_X_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
-    r"""Gradient with respect to ``X``: ``dL/dx_pq = (2/N) sum_j r_pj w_qj``, that is ``einsum('pj,qj->pq', R, W)``."""
+    r"""Gradient with respect to ``X``: ``dL/dx_ia = (2/N) sum_e r_ie w_ae``, that is ``einsum('ie,ae->ia', R, W)``."""
     X = np.asarray(X)
-    R = np.einsum("im,mj->ij", X, W) - Y
-    return (2 / X.shape[0]) * np.einsum("pj,qj->pq", R, W)
+    R = np.einsum("ic,ce->ie", X, W) - Y
+    return (2 / X.shape[0]) * np.einsum("ie,ae->ia", R, W)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,10 +168,10 @@ def grad_X_by_einsum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
 def grad_W_missing_inner_sum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     r"""WRONG on purpose: the gradient obtained when the sum over the contracted index is left out.
 
-    The entry of ``XW`` written as the single product ``x_ia w_ab`` keeps only the term ``m = a``
-    of ``sum_m x_im w_mb``: ``(2/N) sum_i (x_ia w_ab - y_ib) x_ia``. It misses
-    ``(2/N) sum_{m != a} (X^T X)_am w_mb``, so it is right only when the columns of ``X`` are
-    orthogonal (in particular when ``d = 1``).
+    The entry of ``XW`` written as the single product ``x_ia w_ab`` keeps only the term ``c = a``
+    of ``sum_c x_ic w_cb``: ``(2/N) sum_i (x_ia w_ab - y_ib) x_ia``. It misses
+    ``(2/N) sum_{c != a} (X^T X)_ac w_cb``, so it is right when the columns of ``X`` are
+    orthogonal (in particular when ``d = 1``), and wrong for correlated columns, standardised or not.
     """
     X = np.asarray(X)
     return (2 / X.shape[0]) * (np.einsum("ia,ab,ia->ab", X, W, X) - np.einsum("ia,ib->ab", X, Y))
@@ -179,12 +180,12 @@ def grad_W_missing_inner_sum(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.nda
 def grad_W_reused_index(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     r"""WRONG on purpose: the gradient obtained when one letter is both a free and a summation index.
 
-    In ``dL/dw_kj = (2/N) sum_i (sum_k x_ik w_kj - y_ij) x_ik``, moving the outer ``x_ik`` into
-    the sum over ``k`` captures the free ``k``: the first part becomes ``sum_i sum_m x_im^2 w_mb``,
+    In ``dL/dw_ab = (2/N) sum_i (sum_a x_ia w_ab - y_ib) x_ia``, moving the outer ``x_ia`` into
+    the sum over ``a`` captures the free ``a``: the first part becomes ``sum_i sum_c x_ic^2 w_cb``,
     the same in every row ``a``. With ``d = 1`` the slip is invisible.
     """
     X = np.asarray(X)
-    captured = np.einsum("im,mb,im->b", X, W, X)  # one row, the same for every a
+    captured = np.einsum("ic,cb,ic->b", X, W, X)  # one row, the same for every a
     return (2 / X.shape[0]) * (captured[None, :] - np.einsum("ia,ib->ab", X, Y))
 
 
@@ -194,24 +195,41 @@ def grad_W_reused_index(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
 
 
 class IndexRoles(NamedTuple):
-    """The roles of the indices in an einsum specification under the summation convention."""
+    """The roles of the indices of an explicit einsum specification.
 
-    free: tuple[str, ...]  # once among the factors, and in the result
-    summed: tuple[str, ...]  # twice among the factors, not in the result (dummy indices)
-    problems: tuple[str, ...]  # violations of the convention, in words
+    ``free`` and ``summed`` follow NumPy's reading, which is that of written sums: an index in the
+    result is free, an index only among the factors is summed. ``problems`` are errors (NumPy refuses
+    the specification); ``warnings`` are departures from the Einstein summation convention, in which
+    an index appears at most twice in a term and a repeated index is summed. A warning is not an error:
+    ``"ia,ia->a"`` (the diagonal of ``X^T X``) is correct and draws one. No warning is not a proof either:
+    a specification can obey the convention and still compute the wrong quantity.
+    """
+
+    free: tuple[str, ...]  # in the result
+    summed: tuple[str, ...]  # among the factors, not in the result
+    problems: tuple[str, ...]  # errors: the specification means nothing
+    warnings: tuple[str, ...] = ()  # departures from the Einstein convention, in words
 
     @property
     def ok(self) -> bool:
-        """True if the specification obeys the summation convention."""
+        """True if the specification is a valid explicit sum (no problems); it says nothing about correctness."""
         return not self.problems
+
+    @property
+    def einstein(self) -> bool:
+        """True if the specification is valid and also obeys the rules of the Einstein summation convention."""
+        return not self.problems and not self.warnings
 
 
 def analyse_subscripts(subscripts: str) -> IndexRoles:
-    """Classify the indices of an explicit einsum specification and report violations of the convention.
+    """Name the role of each index of an einsum specification; warn where it leaves the Einstein convention.
 
-    The rules (those of the summation convention, stricter than :func:`numpy.einsum`): an index
-    appears at most twice among the factors; twice means summed, and then not in the result; once
-    means free, and then in the result; every index of the result appears in a factor, and once.
+    Read as written sums (as :func:`numpy.einsum` reads it), the result's letters are free and the
+    other letters are summed. Errors: a letter of the result that appears in no factor, or twice in
+    the result. Warnings (the rules of the summation convention, stricter than the written sums):
+    an index more than twice among the factors; an index repeated among the factors and also in the
+    result; an index once among the factors but not in the result. The warnings are a lint, not a
+    test of correctness: a correct expression may draw one, and a wrong one may draw none.
 
     Parameters
     ----------
@@ -221,14 +239,15 @@ def analyse_subscripts(subscripts: str) -> IndexRoles:
     Returns
     -------
     IndexRoles
-        The free and the summed indices (in order of first appearance), and the problems found.
+        The free and the summed indices (in order of first appearance), the problems and the warnings.
 
     Examples
     --------
     >>> analyse_subscripts("ia,ib->ab")
-    IndexRoles(free=('a', 'b'), summed=('i',), problems=())
-    >>> analyse_subscripts("ik,kj,ik->kj").ok
-    False
+    IndexRoles(free=('a', 'b'), summed=('i',), problems=(), warnings=())
+    >>> roles = analyse_subscripts("ia,ia->a")  # the diagonal of X^T X: correct, but not Einstein
+    >>> roles.ok, roles.einstein
+    (True, False)
     """
     spec = subscripts.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
@@ -237,19 +256,19 @@ def analyse_subscripts(subscripts: str) -> IndexRoles:
         raise ValueError(f"subscripts must be letters separated by ',' with one '->', got {subscripts!r}")
     counts, out_counts = Counter("".join(factors)), Counter(output)
     order = list(dict.fromkeys("".join(factors) + output))
-    problems = []
+    problems, warnings = [], []
     for index in order:
         n_in, n_out = counts[index], out_counts[index]
-        if n_in > 2:
-            problems.append(f"index {index} appears {n_in} times among the factors (at most 2 allowed)")
-        if n_in >= 2 and n_out:
-            problems.append(f"index {index} is summed (repeated) and also free (in the result)")
-        if n_in == 1 and not n_out:
-            problems.append(f"index {index} appears once but not in the result (a sum needs a repeated index)")
         if n_in == 0:
             problems.append(f"index {index} of the result appears in no factor")
         if n_out > 1:
             problems.append(f"index {index} appears {n_out} times in the result")
-    free = tuple(i for i in order if counts[i] == 1 and out_counts[i] == 1)
-    summed = tuple(i for i in order if counts[i] == 2 and not out_counts[i])
-    return IndexRoles(free, summed, tuple(problems))
+        if n_in > 2:
+            warnings.append(f"index {index} appears {n_in} times among the factors (Einstein: at most 2)")
+        if n_in >= 2 and n_out:
+            warnings.append(f"index {index} is repeated and also free (Einstein would sum it)")
+        if n_in == 1 and not n_out:
+            warnings.append(f"index {index} appears once but is summed (Einstein sums only repeated indices)")
+    free = tuple(i for i in order if out_counts[i])
+    summed = tuple(i for i in order if counts[i] and not out_counts[i])
+    return IndexRoles(free, summed, tuple(problems), tuple(warnings))
