@@ -106,14 +106,21 @@ def test_the_default_step_of_a_zero_X_is_refused_but_a_given_step_runs():
 
 def test_descent_flops_are_the_leading_order_counts():
     assert descent_flops(1000, 10, 2, 5) == 5 * 4 * 1000 * 10 * 2
-    setup = 2 * 1000 * 100 + 2 * 1000 * 10 * 2
+    setup = 1000 * 10 * 10 + 2 * 1000 * 10 * 2  # X^T X by the symmetric product (N d^2), X^T Y (2 N d k)
     assert descent_flops(1000, 10, 2, 0, gram=True) == setup
     assert descent_flops(1000, 10, 2, 5, gram=True) == setup + 5 * 2 * 100 * 2
-    # the Gram path needs fewer flops from t > N (d + k) / (k (2N - d)) steps on: 2.5 at (200000, 20, 5)
+    # the Gram path needs fewer flops after about (d + 2k) / (4k) steps: 1.5 at (200000, 20, 5)
     first = next(
         t for t in itertools.count(1) if descent_flops(200_000, 20, 5, t, gram=True) < descent_flops(200_000, 20, 5, t)
     )
-    assert first == 3
+    assert first == 2
+
+
+@pytest.mark.parametrize("N", [10_000, 1_000_000])
+def test_the_gram_break_even_does_not_depend_on_N(N):
+    # (d + 2k) / (4k) = 10.5 for d = 40, k = 1: the Gram path is ahead from step 11 on, for small and large N
+    first = next(t for t in itertools.count(1) if descent_flops(N, 40, 1, t, gram=True) < descent_flops(N, 40, 1, t))
+    assert first == 11
 
 
 @pytest.mark.parametrize(
@@ -275,7 +282,7 @@ def test_a_step_above_two_over_L_diverges_cleanly_at_the_first_large_gradient(da
     g = result.grad_norm_history
     assert result.diverged and not result.converged and result.n_iter < 10_000
     assert g[-1] > DIVERGENCE_FACTOR * g[0] and np.all(g[:-1] <= DIVERGENCE_FACTOR * g[0])
-    assert result.message.startswith(f"diverged after {result.n_iter} steps") and "2/L" in result.message
+    assert result.message.startswith(f"diverged after {result.n_iter} steps") and "2/beta" in result.message
 
 
 @pytest.mark.parametrize("gram", [False, True])
@@ -374,7 +381,8 @@ def test_sgd_is_seeded_and_makes_progress(data):
     b = stochastic_gradient_descent(X, Y, batch_size=10, step=step, n_epochs=5, seed=7)
     assert np.array_equal(a.W, b.W) and a.n_steps == 5 * 12 and a.loss_history.shape == (6,)
     assert a.loss_history[-1] < 1.5 * matgrad.loss(lstsq(X, Y), X, Y)
-    assert not a.diverged and f"batch_size=10, diverged=False, final loss {a.loss_history[-1]:.3e}" in repr(a)
+    assert not a.diverged
+    assert f"batch_size=10, sampling='reshuffle', diverged=False, final loss {a.loss_history[-1]:.3e}" in repr(a)
 
 
 def test_sgd_defaults_and_uneven_batches(data):
@@ -388,10 +396,48 @@ def test_sgd_defaults_and_uneven_batches(data):
     assert started.loss_history[0] == pytest.approx(matgrad.loss(W0, X, Y), rel=1e-12)
 
 
-def test_sgd_with_full_batches_is_gradient_descent(data):
+@pytest.mark.parametrize("sampling", ["reshuffle", "independent"])
+def test_sgd_with_full_batches_is_gradient_descent(data, sampling):
     X, Y = data
-    sgd = stochastic_gradient_descent(X, Y, batch_size=len(X), n_epochs=7)
+    sgd = stochastic_gradient_descent(X, Y, batch_size=len(X), n_epochs=7, sampling=sampling)
     assert relative(sgd.W, gradient_descent(X, Y, max_iter=7, tol=0.0).W) < 1e-12
+    assert sgd.sampling == sampling and f"sampling={sampling!r}" in repr(sgd)
+
+
+def _plateau(X, Y, factor, sampling):
+    """Mean loss excess over epochs 50..200, averaged over three seeds, at the step factor/beta."""
+    loss_star = matgrad.loss(lstsq(X, Y), X, Y)
+    step = factor / lipschitz_constant(X)
+    runs = [
+        stochastic_gradient_descent(X, Y, batch_size=10, step=step, n_epochs=200, seed=s, sampling=sampling)
+        for s in range(3)
+    ]
+    return np.mean([np.mean(run.loss_history[50:] - loss_star) for run in runs])
+
+
+def test_the_sgd_plateau_falls_like_the_step_squared_with_reshuffling_and_like_the_step_without(data):
+    X, Y = data
+    reshuffle = _plateau(X, Y, 0.4, "reshuffle") / _plateau(X, Y, 0.1, "reshuffle")
+    independent = _plateau(X, Y, 0.4, "independent") / _plateau(X, Y, 0.1, "independent")
+    assert reshuffle > 4**1.5  # a 4 times smaller step: about 16 times (slope 2)
+    assert 4**0.5 < independent < 4**1.5  # about 4 times (slope 1)
+
+
+def test_independent_batches_repeat_rows_within_an_epoch():
+    # X = I: a step on the batch {i} moves only entry i of W, so with batch_size = 1 the entries of W
+    # after one epoch show which rows were used
+    N = 50
+    Y = np.arange(N, dtype=float)
+    reshuffled = stochastic_gradient_descent(np.eye(N), Y, batch_size=1, step=0.25, n_epochs=1)
+    independent = stochastic_gradient_descent(np.eye(N), Y, batch_size=1, step=0.25, n_epochs=1, sampling="independent")
+    assert np.count_nonzero(reshuffled.W[1:]) == N - 1  # every row once (row 0 has y = 0)
+    assert np.count_nonzero(independent.W[1:]) < N - 1  # some rows not at all
+
+
+def test_sgd_rejects_an_unknown_sampling(data):
+    X, Y = data
+    with pytest.raises(ValueError, match="^sampling must be"):
+        stochastic_gradient_descent(X, Y, batch_size=10, sampling="replace")
 
 
 def test_sgd_divergence_is_reported_without_warnings(data):

@@ -144,7 +144,7 @@ def nearly_dependent(method, target):
 
 @pytest.mark.parametrize("method", ["qr", "cholesky"])
 def test_the_refusal_threshold_is_ten_d_eps(method):
-    """Solved just above 10 d eps, refused below (d = 2), as the module documents."""
+    """Solved just above 10 d u, refused below (d = 2), as the module documents."""
     d = 2
     for factor, solved in ((11.5, True), (20.0, True), (9.0, False), (4.0, False)):
         X = nearly_dependent(method, factor * d * EPS)
@@ -153,7 +153,7 @@ def test_the_refusal_threshold_is_ten_d_eps(method):
         if solved:
             assert np.all(np.isfinite(solve_normal_equations(X, Y, method)))
         else:
-            with pytest.raises(np.linalg.LinAlgError, match="not above 10 d eps"):
+            with pytest.raises(np.linalg.LinAlgError, match="not above 10 d u"):
                 solve_normal_equations(X, Y, method)
 
 

@@ -8,22 +8,26 @@ The loss and its gradient (notation of the whole book)::
 The Hessian is the linear map ``V -> (2/N) X^T X V``; its eigenvalues are those of
 ``(2/N) X^T X``. Their extremes are the two constants that govern gradient descent:
 
-* ``L  = (2/N) lambda_max(X^T X)``, the *Lipschitz constant* of the gradient
-  (:func:`lipschitz_constant`); the step ``1/L`` decreases the loss at every
-  iteration and any step above ``2/L`` diverges;
-* ``mu = (2/N) lambda_min(X^T X)``, the *strong convexity constant*
-  (:func:`strong_convexity_constant`); with the step ``1/L`` the distance to the
-  minimiser shrinks at least by the factor ``1 - mu/L`` per iteration.
+* ``beta = (2/N) lambda_max(X^T X) = (2/N) sigma_max(X)^2``, the *smoothness
+  constant* (the Lipschitz constant of the gradient, :func:`lipschitz_constant`);
+  the step ``1/beta`` decreases the loss at every iteration and any step above
+  ``2/beta`` diverges;
+* ``mu = (2/N) lambda_min(X^T X) = (2/N) sigma_min(X)^2``, the *strong convexity
+  constant* (:func:`strong_convexity_constant`); with the step ``1/beta`` the distance
+  to the minimiser shrinks at least by the factor ``1 - mu/beta`` per iteration.
+
+Their ratio is ``beta/mu = kappa^2``, with ``kappa = cond(X) = sigma_max/sigma_min``.
 
 The *Gram trick* precomputes ``X^T X`` and ``X^T Y`` once, after which a step costs
-``O(d^2 k)`` instead of ``O(N d k)`` flops (:func:`gram_gradient`,
+``2 d^2 k`` instead of ``4 N d k`` flops (:func:`gram_gradient`,
 ``gradient_descent(..., gram=True)``). Its price is the loss computed from the Gram
 matrices (:func:`gram_loss`), which suffers from cancellation when the residual is
 small compared with ``Y``.
 
 Because the gradient is a mean over rows, the gradient of a random mini-batch of
 rows is an unbiased estimate of it (:func:`minibatch_gradient`,
-:func:`stochastic_gradient_descent`).
+:func:`stochastic_gradient_descent`, which samples without replacement within an epoch
+by default, and independently with replacement on request).
 
 The data are real; the iterations run in float64 (float32 data are converted once).
 """
@@ -68,24 +72,26 @@ def _data(X: ArrayLike, Y: ArrayLike, W0: ArrayLike | None = None) -> tuple[np.n
     return X, Y, W
 
 
-def _step(step: float | None, L: float) -> float:
-    """The given step, or the default ``1/L``."""
+def _step(step: float | None, beta: float) -> float:
+    """The given step, or the default ``1/beta``."""
     if step is not None:
         return positive_number("step", step)
-    if L == 0.0:
-        raise ValueError("X is zero, so the Lipschitz constant L is 0 and the default step 1/L is undefined")
-    return 1.0 / L
+    if beta == 0.0:
+        raise ValueError("X is zero, so the smoothness constant beta is 0 and the default step 1/beta is undefined")
+    return 1.0 / beta
 
 
 # --- the constants of the problem ----------------------------------------------------------------------------------
 
 
 def lipschitz_constant(X: ArrayLike) -> float:
-    r"""Lipschitz constant of the gradient: ``L = (2/N) lambda_max(X^T X) = (2/N) sigma_max(X)^2``.
+    r"""Smoothness constant: ``beta = (2/N) lambda_max(X^T X) = (2/N) sigma_max(X)^2``.
+
+    ``beta`` is the Lipschitz constant of the gradient (the name of the function).
 
     Computed from the largest singular value of ``X``, without forming ``X^T X``.
     It is the largest eigenvalue of the Hessian, so
-    ``||grad L(V) - grad L(W)||_F <= L ||V - W||_F`` for all ``V, W``.
+    ``||grad L(V) - grad L(W)||_F <= beta ||V - W||_F`` for all ``V, W``.
 
     Examples
     --------
@@ -101,7 +107,8 @@ def strong_convexity_constant(X: ArrayLike) -> float:
     r"""Strong convexity constant: ``mu = (2/N) lambda_min(X^T X) = (2/N) sigma_min(X)^2``.
 
     Computed from the smallest singular value of ``X``, which is accurate to a relative
-    ``eps * cond(X)`` rather than the ``eps * cond(X)^2`` of an eigenvalue of ``X^T X``.
+    ``u * cond(X)`` rather than the ``u * cond(X)^2`` of an eigenvalue of ``X^T X``
+    (``u`` the unit roundoff).
     It is exactly 0 when ``N < d``, and 0 up to rounding when ``X`` has dependent
     columns (then the minimiser is not unique).
 
@@ -120,36 +127,39 @@ def contraction_factor(X: ArrayLike, step: float | None = None) -> float:
     r"""Factor ``rho`` by which a gradient step shrinks the distance to the minimiser.
 
     A step ``W <- W - eta grad L(W)`` maps the error ``E = W - W*`` to ``(I - eta H) E``,
-    with ``H`` the Hessian, whose eigenvalues lie in ``[mu, L]``. So
-    ``||W_t - W*||_F <= rho^t ||W_0 - W*||_F`` with ``rho = max(|1 - eta mu|, |1 - eta L|)``,
-    and ``rho < 1`` exactly when ``0 < eta < 2/L`` (and ``mu > 0``). The default step is
-    ``eta = 1/L``, for which ``rho = 1 - mu/L``.
+    with ``H`` the Hessian, whose eigenvalues lie in ``[mu, beta]``. So
+    ``||W_t - W*||_F <= rho^t ||W_0 - W*||_F`` with ``rho = max(|1 - eta mu|, |1 - eta beta|)``,
+    and ``rho < 1`` exactly when ``0 < eta < 2/beta`` (and ``mu > 0``). The default step is
+    ``eta = 1/beta``, for which ``rho = 1 - mu/beta = 1 - 1/kappa^2``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> contraction_factor(np.diag([2.0, 1.0]))  # L = 4, mu = 1
+    >>> contraction_factor(np.diag([2.0, 1.0]))  # beta = 4, mu = 1
     0.75
     """
-    L, mu = lipschitz_constant(X), strong_convexity_constant(X)
-    eta = _step(step, L)
-    return max(abs(1.0 - eta * mu), abs(1.0 - eta * L))
+    beta, mu = lipschitz_constant(X), strong_convexity_constant(X)
+    eta = _step(step, beta)
+    return max(abs(1.0 - eta * mu), abs(1.0 - eta * beta))
 
 
 def descent_flops(N: int, d: int, k: int, n_iter: int, *, gram: bool = False) -> int:
     r"""Leading-order flop count of ``n_iter`` gradient steps (a multiply-add counts 2).
 
     * plain: each step forms ``R = X W - Y`` and ``X^T R``: ``4 N d k`` flops;
-    * Gram: ``X^T X`` and ``X^T Y`` once (``2 N d^2 + 2 N d k``), then each step
-      forms ``X^T X W - X^T Y``: ``2 d^2 k`` flops.
+    * Gram: ``X^T X`` and ``X^T Y`` once (``N d^2 + 2 N d k``), then each step
+      forms ``X^T X W - X^T Y``: ``2 d^2 k`` flops. ``X^T X`` is symmetric, and NumPy
+      forms it with a symmetric product (BLAS ``syrk``) that computes one triangle,
+      ``d (d + 1) / 2`` entries at ``2 N`` flops each, about ``N d^2``.
 
-    Lower-order terms (subtractions, the update, the loss) are left out; ``n_iter = 0``
-    counts the Gram set-up alone.
+    So the Gram path has done fewer flops after about ``(d + 2 k) / (4 k)`` steps,
+    independently of ``N``. Lower-order terms (subtractions, the update, the loss) are
+    left out; ``n_iter = 0`` counts the Gram set-up alone.
 
     Examples
     --------
     >>> descent_flops(1000, 10, 1, 100), descent_flops(1000, 10, 1, 100, gram=True)
-    (4000000, 240000)
+    (4000000, 140000)
     """
     N, d, k = positive_int("N", N), positive_int("d", d), positive_int("k", k)
     if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral):
@@ -157,7 +167,7 @@ def descent_flops(N: int, d: int, k: int, n_iter: int, *, gram: bool = False) ->
     if n_iter < 0:
         raise ValueError(f"n_iter must be non-negative, got {n_iter}")
     if gram:
-        return 2 * N * d * d + 2 * N * d * k + int(n_iter) * 2 * d * d * k
+        return N * d * d + 2 * N * d * k + int(n_iter) * 2 * d * d * k
     return int(n_iter) * 4 * N * d * k
 
 
@@ -222,7 +232,7 @@ def gram_loss(W: ArrayLike, XtX: ArrayLike, XtY: ArrayLike, YtY: float, N: int) 
     arithmetic. In floating point its three terms are each about as large as
     ``||Y||_F^2`` while their sum is ``||X W - Y||_F^2``: when the residual is small
     the sum is computed by **cancellation**, with a relative error of about
-    ``eps ||Y||_F^2 / ||X W - Y||_F^2``. It may even come out negative.
+    ``u ||Y||_F^2 / ||X W - Y||_F^2`` (``u`` the unit roundoff). It may even come out negative.
 
     Examples
     --------
@@ -284,7 +294,8 @@ class DescentResult:
     step : float
         The step size used.
     lipschitz : float
-        ``L = (2/N) lambda_max(X^T X)``; ``step * lipschitz`` is the step in units of ``1/L``.
+        The smoothness constant ``beta = (2/N) lambda_max(X^T X)``; ``step * lipschitz`` is
+        the step in units of ``1/beta``.
     gram : bool
         Whether the Gram gradient was used.
     message : str
@@ -344,7 +355,7 @@ def gradient_descent(
     W0 : array_like, optional
         Starting point of the shape of ``W``; default zeros.
     step : float, optional
-        Step size; default ``1/L`` (:func:`lipschitz_constant`). Steps above ``2/L`` diverge.
+        Step size; default ``1/beta`` (:func:`lipschitz_constant`). Steps above ``2/beta`` diverge.
     max_iter : int, default 1000
         Largest number of steps.
     tol : float, default 1e-10
@@ -375,17 +386,17 @@ def gradient_descent(
     N = X.shape[0]
     if gram:
         XtX, XtY, YtY = X.T @ X, X.T @ Y, _inner(Y, Y)
-        L = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N  # as accurate as sigma_max(X)^2, and no SVD of X
+        beta = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N  # as accurate as sigma_max(X)^2, and no SVD of X
 
         def loss_and_gradient(W: np.ndarray) -> tuple[float, np.ndarray]:
             return _gram_loss(W, XtX, XtY, YtY, N), _gram_gradient(W, XtX, XtY, N)
     else:
-        L = lipschitz_constant(X)
+        beta = lipschitz_constant(X)
 
         def loss_and_gradient(W: np.ndarray) -> tuple[float, np.ndarray]:
             return loss_and_grad(W, X, Y, check_finite=False)  # X and Y were checked above
 
-    eta = _step(step, L)
+    eta = _step(step, beta)
     path = [W] if keep_path else None
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported as divergence, not as a warning
         W, losses, grad_norms, verdict = _descend(loss_and_gradient, W, eta, max_iter, tol, path)
@@ -397,8 +408,8 @@ def gradient_descent(
     elif verdict == "diverged":
         message = (
             f"diverged after {n_iter} steps: the gradient norm grew beyond {DIVERGENCE_FACTOR:.0e} times its "
-            f"initial value, or the loss or the gradient overflowed (step {eta:.3g}, L = {L:.3g}: steps above "
-            "2/L diverge)"
+            f"initial value, or the loss or the gradient overflowed (step {eta:.3g}, beta = {beta:.3g}: steps above "
+            "2/beta diverge)"
         )
     else:
         message = f"stopped after max_iter={max_iter} steps without meeting the stopping rule"
@@ -410,7 +421,7 @@ def gradient_descent(
         converged=verdict == "converged",
         diverged=verdict == "diverged",
         step=eta,
-        lipschitz=L,
+        lipschitz=beta,
         gram=gram,
         message=message,
         path=None if path is None else np.stack(path),
@@ -493,8 +504,11 @@ class StochasticDescentResult:
     step : float
         Step size.
     batch_size : int
-        The requested rows per batch; the ``ceil(N / batch_size)`` batches of an epoch
-        are as equal as possible (``numpy.array_split``), so some may have fewer rows.
+        The requested rows per batch; with ``sampling="reshuffle"`` the ``ceil(N / batch_size)``
+        batches of an epoch are as equal as possible (``numpy.array_split``), so some may have
+        fewer rows.
+    sampling : str
+        ``"reshuffle"`` or ``"independent"`` (see :func:`stochastic_gradient_descent`).
     diverged : bool
         Stopped because the loss became non-finite or exploded.
     """
@@ -506,11 +520,13 @@ class StochasticDescentResult:
     step: float
     batch_size: int
     diverged: bool
+    sampling: str = "reshuffle"
 
     def __repr__(self) -> str:
         return (
             f"StochasticDescentResult(n_epochs={self.n_epochs}, n_steps={self.n_steps}, step={self.step:.3g}, "
-            f"batch_size={self.batch_size}, diverged={self.diverged}, final loss {self.loss_history[-1]:.3e})"
+            f"batch_size={self.batch_size}, sampling={self.sampling!r}, diverged={self.diverged}, "
+            f"final loss {self.loss_history[-1]:.3e})"
         )
 
 
@@ -523,16 +539,30 @@ def stochastic_gradient_descent(
     n_epochs: int = 10,
     W0: ArrayLike | None = None,
     seed: int = 0,
+    sampling: str = "reshuffle",
 ) -> StochasticDescentResult:
     r"""Mini-batch stochastic gradient descent with a constant step.
 
-    Every epoch shuffles the rows (with ``numpy.random.default_rng(seed)``), splits
-    them into ``ceil(N / batch_size)`` batches and takes one step
-    ``W <- W - step * minibatch_gradient(W, X, Y, B)`` per batch, so that an epoch
-    touches every row once, like one step of full gradient descent. With a constant
-    step the iterates do not converge to the minimiser but fluctuate around it, at a
-    loss excess that shrinks with the step (Bottou, Curtis and Nocedal, SIAM Review
-    60, 2018). The run stops as diverged when the loss is no longer finite or exceeds
+    An epoch takes ``ceil(N / batch_size)`` steps ``W <- W - step * minibatch_gradient(W, X, Y, B)``,
+    and the full loss is recorded at the end of every epoch. The batches ``B`` come from
+    ``numpy.random.default_rng(seed)`` in one of two ways:
+
+    * ``sampling="reshuffle"`` (default, *random reshuffling*): every epoch shuffles the
+      rows once and splits them into the batches (``numpy.array_split``), so the batches
+      of an epoch are disjoint and an epoch touches every row exactly once, like one step
+      of full gradient descent (sampling without replacement within an epoch);
+    * ``sampling="independent"``: every step draws its batch afresh, uniformly among the
+      subsets of ``batch_size`` rows, independently of the other steps (so across steps
+      rows are drawn with replacement: within an epoch a row may be used several times
+      or not at all).
+
+    Each batch gradient is an unbiased estimate of the gradient either way. With a
+    constant step the iterates do not converge to the minimiser but fluctuate around it,
+    at a loss excess measured at the epoch ends that shrinks with the step: about like
+    ``step`` for independent batches, and about like ``step**2`` for reshuffling, whose
+    errors largely cancel over an epoch (Bottou, Curtis and Nocedal, SIAM Review 60,
+    2018; Gurbuzbalaban, Ozdaglar and Parrilo, Math. Programming 186, 2021). The run
+    stops as diverged when the loss is no longer finite or exceeds
     ``DIVERGENCE_FACTOR**2`` times its initial value.
 
     Parameters
@@ -542,11 +572,13 @@ def stochastic_gradient_descent(
     batch_size : int
         Rows per batch, ``1 <= batch_size <= N``.
     step : float, optional
-        Step size; default ``1/L``.
+        Step size; default ``1/beta``.
     n_epochs : int, default 10
         Number of passes over the data.
     seed : int, default 0
-        Seed of the shuffling.
+        Seed of the sampling.
+    sampling : {"reshuffle", "independent"}, default "reshuffle"
+        How the batches are drawn (above).
 
     Returns
     -------
@@ -558,14 +590,22 @@ def stochastic_gradient_descent(
     if batch_size > N:
         raise ValueError(f"batch_size must be at most N = {N} (X has shape {X.shape}), got {batch_size}")
     n_epochs = positive_int("n_epochs", n_epochs)
+    if sampling not in ("reshuffle", "independent"):
+        raise ValueError(f"sampling must be 'reshuffle' or 'independent', not {sampling!r}")
     eta = _step(step, lipschitz_constant(X))
     rng = np.random.default_rng(seed)
     n_batches = -(-N // batch_size)
+
+    def epoch_batches():
+        if sampling == "reshuffle":
+            return np.array_split(rng.permutation(N), n_batches)
+        return [rng.choice(N, size=batch_size, replace=False) for _ in range(n_batches)]
+
     losses = [loss(W, X, Y, check_finite=False)]  # X, Y and W were checked above
     diverged = False
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported as divergence, not as a warning
         for _ in range(n_epochs):
-            for batch in np.array_split(rng.permutation(N), n_batches):
+            for batch in epoch_batches():
                 W = W - eta * _minibatch_gradient(W, X, Y, batch)
             losses.append(loss(W, X, Y, check_finite=False))
             if not math.isfinite(losses[-1]) or losses[-1] > DIVERGENCE_FACTOR**2 * losses[0]:
@@ -579,4 +619,5 @@ def stochastic_gradient_descent(
         step=eta,
         batch_size=batch_size,
         diverged=diverged,
+        sampling=sampling,
     )

@@ -6,12 +6,16 @@ Setting the gradient ``(2/N) X^T (X W - Y)`` to zero gives the normal equations:
 
 They are solved here by
 
-* ``"cholesky"``: form ``G = X^T X`` and factor ``G = L L^T``. Cheapest, but
-  forming ``G`` squares the condition number, so the relative error grows like
-  ``eps * cond(X)^2``;
-* ``"qr"``: factor ``X = Q R`` (``Q`` with orthonormal columns, ``R`` upper
-  triangular) and solve ``R W = Q^T Y``; ``X^T X`` is never formed, and for a
-  consistent or nearly consistent problem the error grows like ``eps * cond(X)``;
+* ``"cholesky"``: form ``X^T X`` (about ``N d^2`` flops with the symmetric product)
+  and factor it as ``X^T X = T^T T`` with ``T`` upper triangular (``d^3/3``), then
+  solve two triangular systems. Cheapest, but forming ``X^T X`` squares the condition
+  number, so the relative error grows like ``u * cond(X)^2`` (``u`` the unit roundoff);
+* ``"qr"``: factor ``X = Q T`` (``Q`` with orthonormal columns, ``T`` upper
+  triangular; Householder, about ``2 N d^2 - 2 d^3/3`` flops) and solve
+  ``T W = Q^T Y``; ``X^T X`` is never formed, and for a consistent or nearly
+  consistent problem the error grows like ``u * cond(X)``. Since
+  ``X^T X = T^T Q^T Q T = T^T T``, this ``T`` is the Cholesky factor up to the signs
+  of its rows;
 * ``"lstsq"``: :func:`numpy.linalg.lstsq` (LAPACK ``gelsd``, based on the singular
   value decomposition). It also handles rank-deficient ``X``, returning the
   minimum-norm minimiser.
@@ -19,8 +23,8 @@ They are solved here by
 ``"cholesky"`` and ``"qr"`` need ``X`` of full column rank. They refuse, with a
 :class:`numpy.linalg.LinAlgError` (a :class:`ValueError`) whose message recommends
 ``"lstsq"``, when the matrix they solve with is singular to working precision: when
-the reciprocal condition number of ``X^T X`` (Cholesky) or of ``R`` (QR), with the
-columns of ``X`` scaled to unit norm, is at most ``10 d eps``. (Scaling the columns
+the reciprocal condition number of ``X^T X`` (Cholesky) or of ``T`` (QR), with the
+columns of ``X`` scaled to unit norm, is at most ``10 d u``. (Scaling the columns
 changes neither the solution nor its accuracy, so it is taken out of the test.)
 """
 
@@ -66,24 +70,24 @@ def _require_well_conditioned(method: str, X: np.ndarray, what: str, rcond: floa
             method,
             X,
             f"{what} (with the columns of X scaled to unit norm) is singular to working precision: its reciprocal "
-            f"condition number {max(rcond, 0.0):.1e} is not above 10 d eps = {limit:.1e}",
+            f"condition number {max(rcond, 0.0):.1e} is not above 10 d u = {limit:.1e}",
         )
 
 
 def _solve_cholesky(X: np.ndarray, Y: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    G = X.T @ X
-    eigenvalues = np.linalg.eigvalsh(G * np.outer(scale, scale))
+    XtX = X.T @ X
+    eigenvalues = np.linalg.eigvalsh(XtX * np.outer(scale, scale))
     _require_well_conditioned("cholesky", X, "X^T X", eigenvalues[0] / eigenvalues[-1])
-    L = np.linalg.cholesky(G)
-    Z = np.linalg.solve(L, X.T @ Y)  # L Z = X^T Y
-    return np.linalg.solve(L.T, Z)  # L^T W = Z
+    T = np.linalg.cholesky(XtX).T  # X^T X = T^T T, T upper triangular (NumPy returns the lower factor T^T)
+    Z = np.linalg.solve(T.T, X.T @ Y)  # T^T Z = X^T Y
+    return np.linalg.solve(T, Z)  # T W = Z
 
 
 def _solve_qr(X: np.ndarray, Y: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    Q, R = np.linalg.qr(X)  # reduced: Q is N x d, R is d x d
-    singular_values = np.linalg.svd(R * scale, compute_uv=False)
-    _require_well_conditioned("qr", X, "R from X = QR", singular_values[-1] / singular_values[0])
-    return np.linalg.solve(R, Q.T @ Y)
+    Q, T = np.linalg.qr(X)  # reduced: Q is N x d, T is d x d upper triangular
+    singular_values = np.linalg.svd(T * scale, compute_uv=False)
+    _require_well_conditioned("qr", X, "T from X = QT", singular_values[-1] / singular_values[0])
+    return np.linalg.solve(T, Q.T @ Y)
 
 
 def solve_normal_equations(X: ArrayLike, Y: ArrayLike, method: str = "qr") -> np.ndarray:
@@ -96,8 +100,8 @@ def solve_normal_equations(X: ArrayLike, Y: ArrayLike, method: str = "qr") -> np
     Y : array_like, shape (N, k) or (N,)
         Targets.
     method : {"qr", "cholesky", "lstsq"}, default "qr"
-        ``"cholesky"`` factors ``X^T X`` (error ~ ``eps cond(X)^2``), ``"qr"`` factors
-        ``X`` (error ~ ``eps cond(X)`` for small residuals), ``"lstsq"`` calls
+        ``"cholesky"`` factors ``X^T X`` (error ~ ``u cond(X)^2``), ``"qr"`` factors
+        ``X`` (error ~ ``u cond(X)`` for small residuals), ``"lstsq"`` calls
         :func:`numpy.linalg.lstsq` and also accepts rank-deficient ``X``.
 
     Returns
