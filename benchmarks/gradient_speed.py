@@ -29,6 +29,15 @@ included):
    shapes, the same gradient from PyTorch, JAX or autograd if they are installed (imported in
    ``try``/``except``; recorded as "not installed" otherwise).
 4. **Scaling.** Times against N (d, k fixed) and against d (N, k fixed), for the chapter's log-log figures.
+5. **The Gram product.** ``X.T @ X`` against ``X.T @ Z`` with ``Z = X.copy()`` (the same shapes and
+   numbers, but NumPy cannot know the product is symmetric), at several sizes: NumPy computes ``X.T @ X``
+   with a symmetric product that forms one triangle, about N d^2 flops instead of 2 N d^2.
+6. **Memory bandwidth.** The time to read a large array once (``a.sum()``), in GB/s: the roofline
+   against which the products, whose speed is set by how fast ``X`` streams from memory, can be judged.
+
+The machine is recorded with the results: CPU model and clock (``/proc/cpuinfo``), the CPUs available to
+the process, whether it runs under a hypervisor (the ``hypervisor`` CPU flag, ``systemd-detect-virt``), and
+the load average before and after the run (a load near the CPU count means the machine was shared).
 
 Timing: like :mod:`timeit`, each measurement repeats an operation often enough to last at least
 ``--min-time`` seconds (garbage collection off) and keeps the time per call; the operations that are
@@ -98,7 +107,9 @@ FULL = {
     "fd_shape": (2000, 20, 5),
     "ad_shapes": [(200_000, 100, 10), (20_000, 500, 50), (1000, 50, 5)],
     "sweep_N": {"d": 32, "k": 4, "values": [2**p for p in range(10, 20)]},
-    "sweep_d": {"N": 2000, "k": 2, "values": [2**p for p in range(2, 10)], "fd_max_d": 512},
+    "sweep_d": {"N": 10_000, "k": 4, "values": [2**p for p in range(2, 10)], "fd_max_d": 256},
+    "gram_products": [(200_000, 20), (200_000, 100), (20_000, 500), (2000, 1000)],
+    "bandwidth_megabytes": 256,
     "repeats": 15,
     "min_time": 0.05,
 }
@@ -111,6 +122,8 @@ QUICK = {
     "ad_shapes": [(50, 6, 2)],
     "sweep_N": {"d": 4, "k": 2, "values": [16, 64, 256]},
     "sweep_d": {"N": 40, "k": 2, "values": [2, 4, 8], "fd_max_d": 8},
+    "gram_products": [(400, 12), (50, 30)],
+    "bandwidth_megabytes": 4,
     "repeats": 3,
     "min_time": 0.002,
 }
@@ -186,6 +199,44 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _cpu_field(field: str) -> str | None:
+    """The first value of ``field`` in /proc/cpuinfo (None where there is no such file or field)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.split(":", 1)[0].strip() == field:
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def virtualisation() -> dict[str, object]:
+    """Whether the process runs in a virtual machine or container: CPU flag, systemd-detect-virt, /sys/hypervisor."""
+    flags = (_cpu_field("flags") or "").split()
+    info: dict[str, object] = {"hypervisor_cpu_flag": "hypervisor" in flags}
+    try:
+        import subprocess
+
+        done = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True, timeout=5, check=False)
+        info["systemd_detect_virt"] = done.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        info["systemd_detect_virt"] = None
+    try:
+        info["sys_hypervisor_type"] = Path("/sys/hypervisor/type").read_text().strip()
+    except OSError:
+        info["sys_hypervisor_type"] = None
+    return info
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (None where the platform has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def _openblas_by_ctypes() -> dict[str, object]:
     """Core name and threads of the OpenBLAS bundled with NumPy, asked through ctypes (no threadpoolctl)."""
     libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
@@ -242,7 +293,11 @@ def machine_info() -> dict[str, object]:
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "platform": platform.platform(),
         "cpu": _cpu_model(),
+        "cpu_mhz": float(_cpu_field("cpu MHz") or "nan"),
         "cpu_count": os.cpu_count(),
+        "cpus_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "virtualisation": virtualisation(),
+        "load_average_before": load_average(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "matgrad": getattr(matgrad, "__version__", "unknown"),
@@ -600,6 +655,39 @@ def difference_operations(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> dict[s
     }
 
 
+def gram_products(shapes, repeats: int, min_time: float, log) -> list[dict[str, object]]:
+    """``X.T @ X`` (symmetric: NumPy forms one triangle) against ``X.T @ Z`` with ``Z`` a copy of ``X``."""
+    rows = []
+    for N, d in shapes:
+        X = np.random.default_rng(0).standard_normal((N, d))
+        Z = X.copy()
+        times = measure({"X.T @ X": lambda X=X: X.T @ X, "X.T @ Z": lambda X=X, Z=Z: X.T @ Z}, repeats, min_time)
+        same = bool(np.allclose(X.T @ X, X.T @ Z, rtol=1e-12, atol=1e-12 * N))
+        row = {
+            "shape": [N, d],
+            "seconds": {name: summary(t) for name, t in times.items()},
+            "general_over_symmetric": ratio(times["X.T @ Z"], times["X.T @ X"]),
+            "same_result": same,
+            "general_gflops": 2 * N * d * d / min(times["X.T @ Z"]) / 1e9,
+            "symmetric_gflops_if_N_d2": N * d * d / min(times["X.T @ X"]) / 1e9,
+        }
+        rows.append(row)
+        log(
+            f"  (N, d) = {(N, d)}: X.T @ X {row['seconds']['X.T @ X']['min'] * 1e3:.3f} ms, X.T @ Z "
+            f"{row['seconds']['X.T @ Z']['min'] * 1e3:.3f} ms, ratio {row['general_over_symmetric']['min']:.2f}"
+        )
+    return rows
+
+
+def memory_bandwidth(megabytes: int, repeats: int, log) -> dict[str, object]:
+    """Read bandwidth: bytes of a large array divided by the time of ``a.sum()`` (one pass, no writes)."""
+    a = np.random.default_rng(0).standard_normal(megabytes * 2**20 // 8)
+    times = measure({"a.sum()": a.sum}, repeats, 0.0)["a.sum()"]
+    out = {"megabytes": megabytes, "seconds": summary(times), "read_GB_per_s": a.nbytes / min(times) / 1e9}
+    log(f"  reading {megabytes} MiB once: {out['seconds']['min'] * 1e3:.1f} ms, {out['read_GB_per_s']:.1f} GB/s")
+    return out
+
+
 def sweeps(config, repeats: int, min_time: float, log) -> dict[str, object]:
     sn, sd = config["sweep_N"], config["sweep_d"]
     out: dict[str, object] = {
@@ -632,7 +720,8 @@ def sweeps(config, repeats: int, min_time: float, log) -> dict[str, object]:
     log(
         f"  against d (N = {sd['N']}, k = {sd['k']}): d = {sd['values'][0]} .. {sd['values'][-1]}; central "
         f"differences {series_d['central-difference gradient'][0] * 1e3:.2f} ms .. "
-        f"{series_d['central-difference gradient'][-1] * 1e3:.1f} ms"
+        f"{[t for t in series_d['central-difference gradient'] if t is not None][-1] * 1e3:.1f} ms (d <= "
+        f"{sd['fd_max_d']})"
     )
     return out
 
@@ -669,6 +758,11 @@ def run(quick: bool = False, repeats: int | None = None, min_time: float | None 
     results["autodiff"] = autodiff(config["ad_shapes"], repeats, min_time, log)
     log("\n4. scaling (for the figures of the chapter)")
     results["scaling"] = sweeps(config, repeats, min_time, log)
+    log("\n5. the Gram product X.T @ X against the general product X.T @ Z (Z a copy of X)")
+    results["gram_products"] = gram_products(config["gram_products"], max(3, repeats // 3), min_time, log)
+    log("\n6. memory bandwidth")
+    results["memory"] = memory_bandwidth(config["bandwidth_megabytes"], repeats, log)
+    machine["load_average_after"] = load_average()
     results["targets_met"] = {
         "floors": all(all(row["met"].values()) for row in results["floors"]),
         "gram_step": results["gram_step"]["met"],

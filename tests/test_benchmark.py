@@ -20,6 +20,15 @@ def test_a_quick_benchmark_run_writes_every_section_the_chapter_reads(tmp_path):
     data = json.loads(output.read_text())
     assert SECTIONS | {"targets_met"} <= set(data)
     assert {"date", "cpu", "cpu_count", "numpy", "blas"} <= set(data["machine"])
+    # the page says whether the machine was virtualised and shared: clock, CPUs, hypervisor, load average
+    assert {"cpu_mhz", "cpus_available", "virtualisation", "load_average_before", "load_average_after"} <= set(
+        data["machine"]
+    )
+    assert isinstance(data["machine"]["virtualisation"]["hypervisor_cpu_flag"], bool)
+    # X.T @ X against a general product on a copy of X: same result, both timed
+    for row in data["gram_products"]:
+        assert row["same_result"] and row["general_over_symmetric"]["min"] > 0
+    assert data["memory"]["read_GB_per_s"] > 0
     for row in data["floors"]:
         assert FLOOR_RATIOS <= set(row["ratios"]) and all(r["min"] > 0 for r in row["ratios"].values())
     assert data["gram_step"]["same_solution"]["relative_difference"] < 1e-10

@@ -5,7 +5,7 @@ product ``G : dW`` and read off the gradient ``G``. With ``R = X W - Y`` (or ``R
 an intercept)::
 
     ridge           (1/N) ||R||_F^2 + lam ||W||_F^2      (2/N) X^T R + 2 lam W
-    weighted        (1/N) sum_i r_i ||R_i,:||^2            (2/N) X^T diag(r) R
+    weighted        (1/N) sum_i omega_i ||R_i,:||^2            (2/N) X^T Omega R,  Omega = diag(omega)
     intercept       (1/N) ||X W + 1 b^T - Y||_F^2          W: (2/N) X^T R,  b: (2/N) R^T 1
     sum             ||R||_F^2                             2 X^T R
     half mean       (1/(2N)) ||R||_F^2                    (1/N) X^T R
@@ -92,16 +92,18 @@ def ridge_solution(X: ArrayLike, Y: ArrayLike, lam: float) -> np.ndarray:
 
 
 def _row_weights(weights: ArrayLike, X: np.ndarray) -> np.ndarray:
-    r = as_array("weights", weights, allow_complex=False)
-    if r.shape != (X.shape[0],):
-        raise ValueError(f"weights has shape {r.shape} but X has shape {X.shape}: one weight per row of X")
-    if np.any(r < 0):
-        raise ValueError(f"weights must be non-negative, but weights[{int(np.argmax(r < 0))}] < 0")
-    return r
+    omega = as_array("weights", weights, allow_complex=False)
+    if omega.shape != (X.shape[0],):
+        raise ValueError(f"weights has shape {omega.shape} but X has shape {X.shape}: one weight per row of X")
+    if np.any(omega < 0):
+        raise ValueError(f"weights must be non-negative, but weights[{int(np.argmax(omega < 0))}] < 0")
+    return omega
 
 
 def weighted_loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike, weights: ArrayLike) -> float | complex:
-    """Weighted loss ``(1/N) sum_i r_i ||x_i W - y_i||^2 = (1/N) R : diag(r) R``, one weight ``r_i >= 0`` per row.
+    """Weighted loss ``(1/N) sum_i omega_i ||X_i,: W - Y_i,:||^2 = (1/N) R : Omega R``, one ``omega_i >= 0`` per row.
+
+    Divided by ``N``, not by ``sum_i omega_i``: multiplying every weight by ``c`` multiplies the loss by ``c``.
 
     Examples
     --------
@@ -109,22 +111,22 @@ def weighted_loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike, weights: ArrayLike) 
     2.0
     """
     W, X, Y = regression_arrays(W, X, Y)
-    r = _row_weights(weights, X)
+    omega = _row_weights(weights, X)
     R = X @ W - Y
-    DR = (r * R.T).T  # diag(r) R: row i of R times r_i, without forming the N x N matrix diag(r)
-    return (np.sum(R * DR) / X.shape[0]).item()
+    OmegaR = (omega * R.T).T  # Omega R: row i of R times omega_i, without forming the N x N matrix Omega
+    return (np.sum(R * OmegaR) / X.shape[0]).item()
 
 
 def weighted_grad_W(W: ArrayLike, X: ArrayLike, Y: ArrayLike, weights: ArrayLike) -> np.ndarray:
-    """Gradient of :func:`weighted_loss`: ``(2/N) X^T diag(r) (X W - Y)``.
+    """Gradient of :func:`weighted_loss`: ``(2/N) X^T Omega (X W - Y)``, ``Omega = diag(omega)``.
 
-    The weights enter once: ``d(R : diag(r) R) = 2 diag(r) R : dR`` and ``dR = X dW``.
+    The weights enter once: ``d(R : Omega R) = 2 Omega R : dR`` and ``dR = X dW``.
     """
     W, X, Y = regression_arrays(W, X, Y)
-    r = _row_weights(weights, X)
+    omega = _row_weights(weights, X)
     R = X @ W - Y
-    DR = (r * R.T).T  # diag(r) R: row i of R times r_i, without forming the N x N matrix diag(r)
-    return 2 / X.shape[0] * X.T @ DR
+    OmegaR = (omega * R.T).T  # Omega R: row i of R times omega_i, without forming the N x N matrix Omega
+    return 2 / X.shape[0] * X.T @ OmegaR
 
 
 # --------------------------------------------------------------------------- intercept
