@@ -45,8 +45,8 @@ doubt:
 * an entry that **agrees only loosely** (rounding noise: large ``|f|``, float32 values, a minimum) gets
   central differences at a *larger* step, ``u^{1/5} |x_i|`` or, if a decisive rounding error needs it, up
   to ``0.01 |x_i|`` (``|x_i|`` read as 1 where ``x_i = 0``). The noisy first difference cannot measure the
-  truncation of that step, so it is bounded by assuming that ``f`` varies on the scale ``L = |x_i|`` of the
-  entry, as the steps do: ``|f'''| \le \max(|f''|, |f'| / L) / L``, with a safety factor of 10;
+  truncation of that step, so it is bounded by assuming that ``f`` varies on the scale ``s = |x_i|`` of the
+  entry, as the steps do: ``|f'''| \le \max(|f''|, |f'| / s) / s``, with a safety factor of 10;
 * forward differences get central differences at the central step instead; the complex step, which cannot
   see the curvature, gets it from central differences of every entry when an entry fails.
 
@@ -404,7 +404,7 @@ def _truncation(method: str, D, D2, h: float, step: float, e: float, e2: float, 
         # D2's share is step^2 / (h^2 - step^2)
         return (abs(D - D2) + _SAFETY * (e + e2)) * step**2 / (h**2 - step**2)
     # a larger step: D is too noisy to measure the truncation of D2. Assume that f varies on the scale
-    # L = |x_i| of the entry, as the steps do: |f'''| <= max(|f''|, |f'| / L) / L
+    # s = |x_i| of the entry, as the steps do: |f'''| <= max(|f''|, |f'| / s) / s
     scale = _own_scale(float(x_i))
     return _ASSUMED * step**2 * max(curvature, abs(D2) / scale) / (6 * scale)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import matgrad
-from matgrad.chapters.numerical_verification import simple_check
+from matgrad.chapters.numerical_verification import CountingFunction, simple_check
 
 moderate = st.integers(-30, 30).map(lambda i: i / 10)  # tenths in [-3, 3]: no underflow
 
@@ -132,3 +132,18 @@ def test_false_pass_of_a_wrong_row_that_is_tiny_next_to_the_others(problem):
 
 def test_registered_as_a_chapter_module():
     assert matgrad.chapters.numerical_verification.simple_check is simple_check
+
+
+def test_counting_function_counts_every_evaluation_and_passes_values_through():
+    f = CountingFunction(lambda x, scale=1.0: scale * float(np.sum(x)))
+    assert f.calls == 0
+    assert f(np.ones(3)) == 3.0
+    assert f(np.ones(2), scale=2.0) == 4.0
+    assert f.calls == 2
+
+
+def test_counting_function_counts_what_check_gradient_reports(problem):
+    f, grad, W, _, _ = problem
+    counted = CountingFunction(f)
+    result = matgrad.check_gradient(counted, grad, W)
+    assert counted.calls == result.n_evals == 2 * W.size + 1 + 2 * len(result.rechecked)

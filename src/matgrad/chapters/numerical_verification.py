@@ -11,6 +11,9 @@ large next to its gradient or ``f`` is computed in float32 (the rounding error `
 swamps the tolerance: a false alarm), and where some entries of the gradient are tiny next to the others (the
 normwise error cannot see a wrong small entry: a false pass). :func:`matgrad.check_gradient` handles these
 with a rounding-error model and a verdict for each entry.
+
+:class:`CountingFunction` wraps a function and counts its evaluations, so that the cost of a check can be
+counted independently of what the checker reports.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["simple_check"]
+__all__ = ["CountingFunction", "simple_check"]
 
 
 def simple_check(
@@ -80,3 +83,32 @@ def simple_check(
     scale = max(np.linalg.norm(g), np.linalg.norm(numerical))
     error = float(np.linalg.norm(g - numerical) / scale) if scale > 0 else 0.0
     return error <= tol, error
+
+
+class CountingFunction:
+    """A function that counts how often it is evaluated.
+
+    Parameters
+    ----------
+    f : callable
+        The function to wrap; every call is passed on to it unchanged.
+
+    Attributes
+    ----------
+    calls : int
+        The number of evaluations so far.
+
+    Examples
+    --------
+    >>> square = CountingFunction(lambda x: float(np.sum(x**2)))
+    >>> square(np.array([1.0, 2.0])), square(np.array([3.0])), square.calls
+    (5.0, 9.0, 2)
+    """
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.f(*args, **kwargs)
