@@ -85,7 +85,7 @@ test-oldest: $(VENVS)/oldest/.installed ## unit tests and strict nbval with the 
 cite-check: $(VENVS)/cff/.installed ## validate CITATION.cff against the CFF 1.2.0 schema
 	$(VENVS)/cff/bin/cffconvert --validate -i CITATION.cff
 
-# Timings for chapter 13 ("What a gradient costs", which reads the JSON; re-execute it after). Run on a quiet machine.
+# Timings for chapter 15 ("What a gradient costs", which reads the JSON; re-execute it after). Run on a quiet machine.
 bench: $(VENVS)/bench/.installed ## time the loss, gradient and descent; writes benchmarks/results/gradient_speed.json
 	$(VENVS)/bench/bin/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
 

@@ -1,7 +1,7 @@
 """What a gradient costs: matgrad's loss and gradient against the matrix products they cannot avoid.
 
 A benchmark, not a test: it measures wall-clock time and prints ratios, and the chapter
-"What a gradient costs" (``book/13-cost.ipynb``) reads the JSON file it writes. Run from the
+"What a gradient costs" (``book/15-cost.ipynb``) reads the JSON file it writes. Run from the
 repository root::
 
     python benchmarks/gradient_speed.py             # full run (a few minutes), writes the JSON

@@ -507,3 +507,59 @@ def test_a_re_check_outside_the_domain_of_f_leaves_the_entry_undecided():
     result = check_gradient(f, lambda v: 1 / v, x)
     assert result.ok and result.n_evals == 2 * 3 + 1 + 2 * len(result.rechecked)
     assert set(result.rechecked) <= set(result.unresolved) and "not finite at their" in result.message
+
+
+# --- kinks: where f has no derivative, the check says so instead of naming a mistake ---------------------------
+
+
+def _relu_sum(x):
+    return float(np.sum(np.maximum(x - 1.0, 0.0)))  # kinks where an entry is 1
+
+
+def _relu_sum_grad(x):
+    return (x > 1.0).astype(float)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e-13, -1e-12])
+def test_a_difference_across_a_kink_is_reported_as_a_kink(offset):
+    # entry 0 sits on (or within the step of) a kink: its central difference mixes the slopes 0 and 1
+    x = np.array([1.0 + offset, 2.3, -0.7, 3.1])
+    result = check_gradient(_relu_sum, _relu_sum_grad, x)
+    assert not result.ok and result.failed == ((0,),)
+    assert "kink" in result.diagnosis and "(0)" in result.diagnosis
+    assert "smooth surrogate" in result.diagnosis
+
+
+def test_away_from_a_kink_a_right_gradient_passes():
+    x = np.array([1.001, 2.3, -0.7, 3.1])  # the kink is 1e-3 away, far beyond the step
+    assert check_gradient(_relu_sum, _relu_sum_grad, x).ok
+
+
+def test_a_kink_inside_the_first_step_only_is_stepped_over_by_the_re_check():
+    x = np.array([1.0 + 1e-9, 2.3, -0.7, 3.1])  # within the first step (6e-6), beyond the re-check's
+    result = check_gradient(_relu_sum, _relu_sum_grad, x)
+    assert result.ok and result.rechecked == ((0,),)
+
+
+def test_a_kink_and_a_mistake_elsewhere_are_both_named():
+    # f(W) = sum relu(W - C) + sum W^2 has a kink where W = C; the claim forgets the 2 of d(W^2) = 2 W dW
+    rng = np.random.default_rng(3)
+    C = rng.standard_normal((3, 4))
+    W = rng.standard_normal((3, 4))
+    W[1, 2] = C[1, 2]
+
+    def f(V):
+        return float(np.sum(np.maximum(V - C, 0.0)) + np.sum(V**2))
+
+    result = check_gradient(f, lambda V: (V > C).astype(float) + V, W)
+    assert not result.ok and len(result.failed) == 12
+    assert "kink" in result.diagnosis and "(1, 2)" in result.diagnosis
+    assert "times x" in result.diagnosis  # the others differ by -W: a term proportional to x
+
+
+def test_a_smooth_function_with_a_wrong_gradient_is_not_called_a_kink():
+    # large curvature, but smooth: the gap between the one-sided slopes shrinks with the step
+    x = np.array([0.3, -0.2, 0.9])
+    for wrong in (lambda x: 5 * np.exp(5 * x) + 1e-3, lambda x: 4.9 * np.exp(5 * x)):
+        result = check_gradient(lambda x: float(np.sum(np.exp(5 * x))), wrong, x)
+        assert not result.ok and "kink" not in result.diagnosis

@@ -64,7 +64,12 @@ escapes one direction with probability about ``0.8 \tau \sqrt{n} / \rho`` and al
 
 **Diagnosis.** When a check fails, :func:`matgrad._diagnosis.diagnose` looks for the pattern of the mistake
 (a clean factor, the transposed layout, one entry, row or column, a term proportional to ``x``) and the
-message says it in one sentence.
+message says it in one sentence. **Kinks** come first: where ``f`` has no derivative (a ReLU, ``abs`` or
+``max`` at its kink), a difference straddling the kink mixes the two one-sided slopes. The re-check of a
+disagreeing entry sees it: the gap between the one-sided slopes, ``|f(x + h e_i) - 2 f(x) + f(x - h e_i)| / h``,
+is ``|f''| h`` for a smooth ``f`` and shrinks with the step, but across a kink it is the jump of the
+derivative and does not. An entry whose gap shrank less than half as much as the step (to a step at most 4
+times smaller) is reported as a kink, and the pattern of a mistake is sought in the other entries.
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ _NEGLIGIBLE = 1e-3  # ... or of _DECISIVE times this fraction of the largest ent
 _LOW_PRECISION_MARGIN = 40.0
 _ASSUMED = 10.0  # safety factor on an assumed (not measured) truncation error
 _LARGEST_STEP = 0.01  # of |x_i| (1 where x_i = 0): the largest step a re-check takes
+_KINK_SHRINK = 0.25  # a kink is recognised from a re-check whose step is at most this fraction of the first
 
 
 def _default_rtol(method: str, unit: float) -> float:
@@ -301,6 +307,7 @@ class _Entries:
     best: np.ndarray  # the numerical derivative each verdict is taken on
     tolerance: np.ndarray
     rechecked: list[tuple[int, ...]] = field(default_factory=list)
+    kinks: dict[tuple[int, ...], float] = field(default_factory=dict)  # entry -> its one-sided slope gap
     n_evals: int = 0
 
 
@@ -374,8 +381,34 @@ def _recheck(f, entries: _Entries, first: _Pass, i: tuple[int, ...], method: str
         first.curvature[i] = abs(plus_and_minus - 2 * first.f0) / step**2
     e2 = rounding_error(values, step, first.numerical, first.curvature, x, unit, entry=i)
     entries.best[i] = D2
+    if method == "central" and step <= _KINK_SHRINK * h:
+        gap = abs(plus_and_minus - 2 * first.f0) / step  # |D+ - D-|, the one-sided slopes at the smaller step
+        if _kinked(first.curvature[i] * h, gap, step / h, abs(g_i - D2), e2):
+            entries.kinks[i] = gap
     truncation = _truncation(method, D, D2, h, step, e, e2, x[i], first.curvature[i])
     entries.tolerance[i] = entry_tolerance(D2, e2, rtol, atol) + truncation
+
+
+def _kinked(gap_h: float, gap: float, shrink: float, difference: float, rounding: float) -> bool:
+    """Whether the gap between the one-sided slopes, ``gap_h`` at the first step and ``gap`` at a step
+    ``shrink <= 1/4`` times as large, shows a kink. For a smooth f the gap is ``|f''| h`` and shrinks with the
+    step; across a kink it is the jump of the derivative (times the fraction of the step beyond the kink),
+    which does not shrink with the step. A kink is named when the gap shrank less than half as much as the
+    step, stands far above rounding, and is large enough to explain the entry's disagreement."""
+    return gap >= 2 * shrink * gap_h and gap > 20 * _SAFETY * rounding and gap >= 0.5 * difference
+
+
+def _kink_sentence(kinks: dict[tuple[int, ...], float], failed: tuple[tuple[int, ...], ...]) -> str:
+    at = tuple(i for i in failed if i in kinks)
+    if not at:
+        return ""
+    worst = max(at, key=lambda i: kinks[i])
+    return (
+        f"At {_count(len(at), 'entries')} ({_entry_list(at)}) f has a kink: the gap between its one-sided slopes "
+        f"(up to {kinks[worst]:.2g}) did not shrink with the step as a smooth f's does. So it is across the kink "
+        "of a ReLU, abs or max, where f has no derivative and a central difference mixes the two sides. Check at "
+        "a point away from the kink, or with a smooth surrogate."
+    )
 
 
 def _shrink(e: float, difference: float, size: float) -> float:
@@ -422,7 +455,7 @@ def _full_result(f, g, x, method, h, rtol, atol, note) -> GradientCheck:
     rel_error = float(np.linalg.norm(g - best)) / scale if scale > 0 else 0.0
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), x.shape)) if x.size else None
     worst_ratio = float(np.max(ratio, initial=0.0))
-    diagnosis = "" if ok else diagnose(g, best, x, tolerance).sentence
+    diagnosis = "" if ok else _failure_diagnosis(g, best, x, tolerance, entries.kinks, failed)
     message = _full_message(
         ok, rel_error, worst_ratio, worst, g, best, tolerance, method, entries, failed, unresolved, first, rtol,
         diagnosis, note,
@@ -431,6 +464,18 @@ def _full_result(f, g, x, method, h, rtol, atol, note) -> GradientCheck:
         ok, rel_error, worst_ratio, method, entries.n_evals, None, worst, failed, tuple(entries.rechecked),
         unresolved, diagnosis, best, tolerance, message,
     )  # fmt: skip
+
+
+def _failure_diagnosis(g, best, x, tolerance, kinks, failed) -> str:
+    """The kink, if the failed entries sit on one, else the pattern of the mistake (:func:`diagnose`)."""
+    kink = _kink_sentence(kinks, failed)
+    if kink and all(i in kinks for i in failed):
+        return kink
+    away = np.ones(x.shape, bool)
+    for i in kinks:
+        away[i] = False  # the pattern of the mistake is sought in the entries away from the kinks only
+    pattern = diagnose(np.where(away, g, 0.0), np.where(away, best, 0.0), np.where(away, x, 0.0), tolerance).sentence
+    return f"{kink} {pattern}" if kink else pattern
 
 
 def _indices(mask: np.ndarray) -> tuple[tuple[int, ...], ...]:

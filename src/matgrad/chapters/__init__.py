@@ -8,10 +8,13 @@ module                             chapter
 :mod:`~matgrad.chapters.first_order`      ``04-first-order``: Jacobians and Taylor expansion
 :mod:`~matgrad.chapters.differentials`    ``05-differentials``: the chain rule and other losses
 :mod:`~matgrad.chapters.symbolic`         ``06-symbolic``: SymPy (imports SymPy)
+:mod:`~matgrad.chapters.comparison`       ``07-comparison``: counting the multiplications of a loop
 :mod:`~matgrad.chapters.numerical_verification`  ``08-numerical-verification``: a checker in 15 lines
 :mod:`~matgrad.chapters.derivative_x`     ``09-derivative-x``: gradients with respect to X and Y
 :mod:`~matgrad.chapters.hessian`          ``10-hessian``: the Hessian
 :mod:`~matgrad.chapters.extensions`       ``12-extensions``: ridge, weights, intercept
+:mod:`~matgrad.chapters.networks`         ``13-networks``: an elementwise nonlinearity, a two-layer network
+:mod:`~matgrad.chapters.reverse_mode`     ``14-reverse-mode``: reverse-mode differentiation in 40 lines
 ===============================================  ==========================================
 
 The modules are imported on first use: ``matgrad.chapters.trace`` works after ``import matgrad``.
@@ -22,8 +25,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES = {"derivative_x", "differentials", "extensions", "first_order", "hessian", "index_notation",
-            "numerical_verification", "symbolic", "trace"}  # fmt: skip
+_MODULES = {"comparison", "derivative_x", "differentials", "extensions", "first_order", "hessian", "index_notation",
+            "networks", "numerical_verification", "reverse_mode", "symbolic", "trace"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
