@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv lab test unit nbval book clean-book execute lint format cite-check bench test-oldest mutation clean
+.PHONY: help venv lab test unit nbval book clean-book execute lint format cite-check bench test-oldest test-extras mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,7 @@ clean-book: ## remove the built book
 # .venvs/bench:  requirements-bench.txt and the NumPy of requirements.txt
 # .venvs/dev:    requirements.txt without the editable matgrad (mutmut must import the mutants), plus requirements-dev.txt
 # .venvs/cff:    the CITATION.cff validator
+# .venvs/extras: requirements.txt plus requirements-extras.txt (PyTorch, CPU build): the optional framework extra
 VENVS := .venvs
 $(VENVS)/oldest/requirements.txt: requirements.txt requirements-oldest.txt
 	mkdir -p $(@D)
@@ -67,6 +68,9 @@ $(VENVS)/bench/requirements.txt: requirements.txt requirements-bench.txt
 $(VENVS)/dev/requirements.txt: requirements.txt requirements-dev.txt
 	mkdir -p $(@D)
 	{ grep -v '^-e' requirements.txt; cat requirements-dev.txt; } > $@
+$(VENVS)/extras/requirements.txt: requirements.txt requirements-extras.txt
+	mkdir -p $(@D)
+	{ cat requirements.txt; grep -E '^[A-Za-z0-9_.-]+==' requirements-extras.txt; } > $@
 $(VENVS)/cff/requirements.txt:
 	mkdir -p $(@D)
 	echo "cffconvert==2.0.0" > $@
@@ -81,6 +85,11 @@ test-oldest: $(VENVS)/oldest/.installed ## unit tests and strict nbval with the 
 	$(VENVS)/oldest/bin/python -c "import numpy; print('NumPy', numpy.__version__)"
 	$(VENVS)/oldest/bin/python -m pytest -q -p no:cacheprovider -m "not browser"
 	$(VENVS)/oldest/bin/python -m pytest -q -p no:cacheprovider $(NBVAL) book
+
+# The framework code of chapter 14 (book/extras/) needs PyTorch, which the book's own environment does not have.
+test-extras: $(VENVS)/extras/.installed ## the PyTorch extra: re-run book/extras/ and compare with its stored output
+	$(VENVS)/extras/bin/python -c "import torch; print('PyTorch', torch.__version__)"
+	$(VENVS)/extras/bin/python -m pytest -q -p no:cacheprovider tests/extras
 
 cite-check: $(VENVS)/cff/.installed ## validate CITATION.cff against the CFF 1.2.0 schema
 	$(VENVS)/cff/bin/cffconvert --validate -i CITATION.cff
