@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv lab test unit nbval book clean-book execute lint format cite-check bench test-oldest test-extras mutation clean
+.PHONY: help venv lab test unit nbval book clean-book execute lint format cite-check bench bench-cluster test-oldest test-extras mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "make %-12s %s\n", $$1, $$2}'
@@ -97,6 +97,11 @@ cite-check: $(VENVS)/cff/.installed ## validate CITATION.cff against the CFF 1.2
 # Timings for chapter 15 ("What a gradient costs", which reads the JSON; re-execute it after). Run on a quiet machine.
 bench: $(VENVS)/bench/.installed ## time the loss, gradient and descent; writes benchmarks/results/gradient_speed.json
 	$(VENVS)/bench/bin/python benchmarks/gradient_speed.py --output benchmarks/results/gradient_speed.json
+
+# Timings for chapter 16 ("When X does not fit"), which reads the JSON; re-execute it after. BENCH_ARGS=--large
+# writes X up to 4 GiB (in a temporary directory, removed at the end).
+bench-cluster: venv ## time the gradient from disk, NumPy against Dask; writes benchmarks/results/out_of_core.json
+	$(BIN)/python benchmarks/out_of_core.py --output benchmarks/results/out_of_core.json $(BENCH_ARGS)
 
 # Mutation testing of the core formulas with mutmut (settings in pyproject.toml; not part of CI).
 mutation: $(VENVS)/dev/.installed ## mutation testing of the core formulas (about 10 minutes)

@@ -33,3 +33,22 @@ def test_a_quick_benchmark_run_writes_every_section_the_chapter_reads(tmp_path):
         assert FLOOR_RATIOS <= set(row["ratios"]) and all(r["min"] > 0 for r in row["ratios"].values())
     assert data["gram_step"]["same_solution"]["relative_difference"] < 1e-10
     assert len(data["scaling"]["vs_N"]["seconds"]["grad_W"]) == len(data["scaling"]["vs_N"]["N"])
+
+
+CLUSTER_SCRIPT = SCRIPT.parent / "out_of_core.py"
+
+
+def test_a_quick_out_of_core_run_writes_every_section_chapter_16_reads(tmp_path):
+    spec = importlib.util.spec_from_file_location("out_of_core_benchmark", CLUSTER_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    output = tmp_path / "cluster.json"
+    assert module.main(["--quick", "--repeats", "1", "--output", str(output)]) == 0
+    data = json.loads(output.read_text())
+    assert {"machine", "cluster", "against_N", "block_size", "one_pass"} <= set(data)
+    assert data["cluster"]["workers"] == 2 and len(data["cluster"]["memory_limit_bytes"]) == 2
+    rows = data["against_N"]["rows"]
+    assert [r["N"] for r in rows] == sorted(r["N"] for r in rows) and all(r["dask_seconds"] > 0 for r in rows)
+    assert all("numpy" in r for r in rows if r["X_mib"] <= data["against_N"]["numpy_max_mib"])
+    assert all(r["seconds"] is None or r["seconds"] > 0 for r in data["block_size"]["rows"])
+    assert data["one_pass"]["gram_GB_per_s"] > 0 and data["one_pass"]["memory_read_GB_per_s"] > 0

@@ -11,6 +11,12 @@ The rules (the same for every function):
   ``check_finite=False`` (the same keyword as in :mod:`scipy.linalg`);
 * shapes that do not fit together are a :class:`ValueError` that names the shapes;
 * a count must be an integer of at least 1, a size (step, tolerance, noise, ...) a finite real number.
+
+**Lazy arrays.** A Dask array (anything with a shape, a dtype and a task graph, ``__dask_graph__``: the Dask
+collection protocol) is kept as it is where a function says it accepts one (``allow_lazy=True``): its dtype and
+shape are checked up front, NaN and infinity only from the (small) result, as for NumPy arrays (see
+:func:`matgrad.least_squares.loss`), and ``X`` and ``Y`` must be split into the same blocks of rows. Elsewhere a
+lazy array is computed into a NumPy array first.
 """
 
 from __future__ import annotations
@@ -23,8 +29,42 @@ import numpy as np
 _KEPT = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64), np.dtype(np.complex128))
 
 
-def as_array(name: str, value: Any, *, check_finite: bool = True, allow_complex: bool = True) -> np.ndarray:
-    """``value`` as a floating (or, if allowed, complex) NumPy array; the input is never modified."""
+def is_lazy(value: Any) -> bool:
+    """Whether ``value`` is a lazy array, such as a Dask array: computed only when its result is asked for."""
+    return hasattr(value, "__dask_graph__") and hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def materialise(*parts: Any) -> tuple[np.ndarray, ...]:
+    """The (small) results ``parts`` as NumPy arrays; lazy ones are computed together, in one pass over their
+    common inputs (``dask.compute``), and the others are returned as they are."""
+    if any(is_lazy(part) for part in parts):
+        import dask  # only reached with lazy input, which needs Dask installed anyway
+
+        parts = dask.compute(*parts)
+    return tuple(np.asarray(part) for part in parts)
+
+
+def _lazy_array(name: str, value: Any, allow_complex: bool) -> Any:
+    """A lazy array with its dtype checked (float32 and float64 kept, other numbers made float64)."""
+    kind = value.dtype.kind
+    if kind not in "biufc":
+        raise TypeError(f"{name} must be numeric, but it has dtype {value.dtype}")
+    if kind == "c" and not allow_complex:
+        raise TypeError(f"{name} must be real, but it has complex dtype {value.dtype}")
+    if np.dtype(value.dtype) not in _KEPT:
+        value = value.astype(np.complex128 if kind == "c" else np.float64)
+    return value
+
+
+def as_array(
+    name: str, value: Any, *, check_finite: bool = True, allow_complex: bool = True, allow_lazy: bool = False
+) -> np.ndarray:
+    """``value`` as a floating (or, if allowed, complex) NumPy array; the input is never modified.
+
+    With ``allow_lazy``, a lazy (Dask) array stays lazy: only its dtype is checked here.
+    """
+    if allow_lazy and is_lazy(value):
+        return _lazy_array(name, value, allow_complex)
     try:
         arr = np.asarray(value)
         if arr.dtype.kind == "O":  # e.g. None, or a list mixing numbers and strings
@@ -44,21 +84,32 @@ def as_array(name: str, value: Any, *, check_finite: bool = True, allow_complex:
     return arr
 
 
-def as_matrix(name: str, value: Any, *, check_finite: bool = True, allow_complex: bool = True) -> np.ndarray:
+def as_matrix(
+    name: str, value: Any, *, check_finite: bool = True, allow_complex: bool = True, allow_lazy: bool = False
+) -> np.ndarray:
     """Like :func:`as_array`, for a 2-D array; other shapes are a :class:`ValueError`."""
-    arr = as_array(name, value, check_finite=check_finite, allow_complex=allow_complex)
+    arr = as_array(name, value, check_finite=check_finite, allow_complex=allow_complex, allow_lazy=allow_lazy)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (a matrix), but it has shape {arr.shape}")
     return arr
 
 
 def require_finite(name: str, arr: np.ndarray) -> None:
-    """Raise :class:`ValueError` if ``arr`` holds NaN or infinity, saying how many and where the first is."""
-    finite = np.isfinite(arr)
-    if not finite.all():
-        bad = np.argwhere(~finite)
-        where = tuple(int(i) for i in bad[0])
-        raise ValueError(f"{name} contains {len(bad)} non-finite value(s) (NaN or inf), the first at index {where}")
+    """Raise :class:`ValueError` if ``arr`` holds NaN or infinity, saying how many and where the first is (and,
+    for a lazy array split into blocks of rows, in which block)."""
+    bad = ~np.isfinite(arr)
+    (count,) = materialise(bad.sum())  # a small result, also for a lazy array
+    if count:
+        (first,) = materialise(np.argmax(bad.reshape(-1)))
+        where = tuple(int(i) for i in np.unravel_index(int(first), arr.shape))
+        block = ""
+        if getattr(arr, "chunks", None) and arr.ndim >= 1:
+            ends = np.cumsum(arr.chunks[0])
+            number = int(np.searchsorted(ends, where[0], side="right"))
+            block = f", in the block of rows {ends[number] - arr.chunks[0][number]} to {ends[number] - 1}"
+        raise ValueError(
+            f"{name} contains {int(count)} non-finite value(s) (NaN or inf), the first at index {where}{block}"
+        )
 
 
 def check_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
@@ -79,15 +130,31 @@ def check_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
         raise ValueError(f"X has shape {X.shape}: the loss is a mean over N rows, and N = 0 leaves it undefined")
 
 
+def same_row_blocks(X: Any, Y: Any) -> None:
+    """For lazy ``X`` and ``Y``: a :class:`ValueError` unless both are split into the same blocks of rows.
+
+    Blocks that differ would make Dask move and re-split the rows of one of them between the workers, a hidden
+    extra pass over the data; the caller should choose the blocks.
+    """
+    if is_lazy(X) and is_lazy(Y) and getattr(X, "chunks", None) and getattr(Y, "chunks", None):
+        if X.chunks[0] != Y.chunks[0]:
+            raise ValueError(
+                f"X and Y must be split into the same blocks of rows, but X has row blocks {X.chunks[0]} and Y has "
+                f"{Y.chunks[0]}: rechunk one of them (Y.rechunk({{0: X.chunks[0]}}))"
+            )
+
+
 def regression_arrays(
-    W: Any, X: Any, Y: Any, *, check_finite: bool = True, allow_complex: bool = True
+    W: Any, X: Any, Y: Any, *, check_finite: bool = True, allow_complex: bool = True, allow_lazy: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(W, X, Y)`` converted by :func:`as_array` and checked by :func:`check_shapes`."""
+    """``(W, X, Y)`` converted by :func:`as_array` and checked by :func:`check_shapes` (and, for lazy arrays, by
+    :func:`same_row_blocks`)."""
     W, X, Y = (
-        as_array(n, v, check_finite=check_finite, allow_complex=allow_complex)
+        as_array(n, v, check_finite=check_finite, allow_complex=allow_complex, allow_lazy=allow_lazy)
         for n, v in zip("WXY", (W, X, Y), strict=True)
     )
     check_shapes(W, X, Y)
+    same_row_blocks(X, Y)
     return W, X, Y
 
 

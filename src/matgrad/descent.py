@@ -42,7 +42,18 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_array, as_matrix, check_shapes, positive_int, positive_number, regression_arrays
+from ._checks import (
+    as_array,
+    as_matrix,
+    check_shapes,
+    is_lazy,
+    materialise,
+    positive_int,
+    positive_number,
+    regression_arrays,
+    require_finite,
+    same_row_blocks,
+)
 from .least_squares import loss, loss_and_grad
 
 __all__ = [
@@ -56,10 +67,13 @@ __all__ = [
 DIVERGENCE_FACTOR = 1e12
 
 
-def _data(X: ArrayLike, Y: ArrayLike, W0: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``X`` and ``Y`` as real float64 arrays, and the starting point ``W0`` (default zeros), shapes checked."""
-    X = as_matrix("X", X, allow_complex=False).astype(np.float64, copy=False)
-    Y = as_array("Y", Y, allow_complex=False).astype(np.float64, copy=False)
+def _data(
+    X: ArrayLike, Y: ArrayLike, W0: ArrayLike | None = None, *, allow_lazy: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X`` and ``Y`` as real float64 arrays (lazy ones, if allowed, stay lazy and are checked for NaN and inf
+    later), and the starting point ``W0`` (default zeros), shapes checked."""
+    X = as_matrix("X", X, allow_complex=False, allow_lazy=allow_lazy).astype(np.float64, copy=False)
+    Y = as_array("Y", Y, allow_complex=False, allow_lazy=allow_lazy).astype(np.float64, copy=False)
     if Y.ndim not in (1, 2):
         raise ValueError(f"Y must have shape (N, k) or (N,), but it has shape {Y.shape}")
     shape = (X.shape[1],) + Y.shape[1:]
@@ -69,6 +83,7 @@ def _data(X: ArrayLike, Y: ArrayLike, W0: ArrayLike | None = None) -> tuple[np.n
             f"W0 has shape {W.shape}, but X has shape {X.shape} and Y has shape {Y.shape}: W0 must have shape {shape}"
         )
     check_shapes(W, X, Y)
+    same_row_blocks(X, Y)
     return X, Y, W
 
 
@@ -177,7 +192,8 @@ def descent_flops(N: int, d: int, k: int, n_iter: int, *, gram: bool = False) ->
 def gram_matrices(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray, float]:
     r"""The Gram quantities ``X^T X`` (shape (d, d)), ``X^T Y`` (shape (d, k) or (d,)) and ``||Y||_F^2``.
 
-    They are formed in float64, also for float32 data.
+    They are formed in float64, also for float32 data. ``X`` and ``Y`` may be Dask arrays split into the same
+    blocks of rows: all three are then sums over the blocks, computed in one pass over the data.
 
     Examples
     --------
@@ -186,8 +202,19 @@ def gram_matrices(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, np.ndarray, f
     >>> XtY, YtY
     (array([3., 4.]), 25.0)
     """
-    X, Y, _ = _data(X, Y)
-    return X.T @ X, X.T @ Y, _inner(Y, Y)
+    X, Y, _ = _data(X, Y, allow_lazy=True)
+    return _gram_quantities(X, Y)
+
+
+def _gram_quantities(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """``X^T X``, ``X^T Y`` and ``||Y||_F^2`` in one pass over (possibly lazy) ``X`` and ``Y``; NaN or inf in a
+    lazy input is found from the results, as in :func:`matgrad.loss`."""
+    XtX, XtY, YtY = materialise(X.T @ X, X.T @ Y, np.dot(Y.ravel(), Y.ravel()))
+    if is_lazy(X) or is_lazy(Y):
+        if not all(np.isfinite(part).all() for part in (XtX, XtY, YtY)):
+            require_finite("X", X)
+            require_finite("Y", Y)
+    return XtX, XtY, float(YtY)
 
 
 def _inner(A: np.ndarray, B: np.ndarray) -> float:
@@ -363,7 +390,8 @@ def gradient_descent(
         the gradient becomes exactly zero.
     gram : bool, default False
         Take the steps with :func:`gram_gradient` (``X^T X`` and ``X^T Y`` computed once,
-        then ``2 d^2 k`` flops a step) and record :func:`gram_loss` as the loss.
+        then ``2 d^2 k`` flops a step) and record :func:`gram_loss` as the loss. Then ``X`` and ``Y``
+        may be Dask arrays (as in :func:`gram_matrices`): one pass over them, and none per step.
     keep_path : bool, default False
         Also return every iterate (``result.path``), e.g. to draw the path.
 
@@ -380,12 +408,12 @@ def gradient_descent(
     >>> result.converged, np.allclose(result.W, [1.0, -1.0])
     (True, True)
     """
-    X, Y, W = _data(X, Y, W0)
+    X, Y, W = _data(X, Y, W0, allow_lazy=gram)
     max_iter = positive_int("max_iter", max_iter)
     tol = positive_number("tol", tol, allow_zero=True)
     N = X.shape[0]
     if gram:
-        XtX, XtY, YtY = X.T @ X, X.T @ Y, _inner(Y, Y)
+        XtX, XtY, YtY = _gram_quantities(X, Y)  # the only pass over X and Y
         beta = 2.0 * float(np.linalg.eigvalsh(XtX)[-1]) / N  # as accurate as sigma_max(X)^2, and no SVD of X
 
         def loss_and_gradient(W: np.ndarray) -> tuple[float, np.ndarray]:

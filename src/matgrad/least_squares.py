@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_array, positive_int, positive_number, regression_arrays, require_finite
+from ._checks import as_array, is_lazy, materialise, positive_int, positive_number, regression_arrays, require_finite
 
 __all__ = [
     "make_regression",
@@ -72,6 +72,8 @@ def make_regression(
 def _residual(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """``R = X W - Y``, formed in the array that receives ``X @ W`` (no second N x k array)."""
     R = X @ W
+    if is_lazy(R):  # a lazy (Dask) array: nothing is formed until the small result is computed
+        return R - Y
     if R.dtype == np.result_type(R, Y):
         R -= Y
     else:  # Y has the wider type (float64 targets for float32 data, complex targets): so must R
@@ -81,6 +83,8 @@ def _residual(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 def _sum_of_squares(R: np.ndarray) -> np.generic:
     """``sum_ij R_ij^2``: the dot product of the raveled ``R`` with itself, so no array ``R * R`` is formed."""
+    if is_lazy(R):
+        return (R * R).sum()
     r = R.ravel()
     return r.dot(r)
 
@@ -127,11 +131,15 @@ def loss(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = True)
     and NaN or infinity a :class:`ValueError` unless ``check_finite=False``. Returns a Python float (complex
     if an input is), computed in the inputs' precision (float32 stays float32).
 
+    ``X`` and ``Y`` may be Dask arrays split into the same blocks of rows (also in :func:`grad_W` and
+    :func:`loss_and_grad`): the same formula then runs block by block on Dask's scheduler, on one machine or a
+    cluster, in one pass over ``X`` and ``Y``, and only the small result is brought back.
+
     >>> loss(np.array([[1.0], [2.0]]), np.eye(2), np.zeros((2, 1)))
     2.5
     """
-    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
-    total = _deferred_check(lambda: _sum_of_squares(_residual(W, X, Y)), W, X, Y, check_finite)
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False, allow_lazy=True)  # NaN, inf: by _deferred_check
+    (total,) = _deferred_check(lambda: materialise(_sum_of_squares(_residual(W, X, Y))), W, X, Y, check_finite)
     return _scalar(total / X.shape[0])
 
 
@@ -143,8 +151,8 @@ def grad_W(W: ArrayLike, X: ArrayLike, Y: ArrayLike, *, check_finite: bool = Tru
     >>> grad_W(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
     array([1., 2.])
     """
-    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
-    G = _deferred_check(lambda: X.T @ _residual(W, X, Y), W, X, Y, check_finite)
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False, allow_lazy=True)  # NaN, inf: by _deferred_check
+    (G,) = _deferred_check(lambda: materialise(X.T @ _residual(W, X, Y)), W, X, Y, check_finite)
     G *= 2.0 / X.shape[0]
     return G
 
@@ -159,11 +167,11 @@ def loss_and_grad(
     >>> loss_and_grad(np.array([1.0, 2.0]), np.eye(2), np.zeros(2))
     (2.5, array([1., 2.]))
     """
-    W, X, Y = regression_arrays(W, X, Y, check_finite=False)  # NaN and inf: found by _deferred_check
+    W, X, Y = regression_arrays(W, X, Y, check_finite=False, allow_lazy=True)  # NaN, inf: by _deferred_check
 
-    def sum_of_squares_and_gradient():  # both from one residual
+    def sum_of_squares_and_gradient():  # both from one residual (and, for lazy X and Y, one pass over them)
         R = _residual(W, X, Y)
-        return _sum_of_squares(R), X.T @ R
+        return materialise(_sum_of_squares(R), X.T @ R)
 
     total, G = _deferred_check(sum_of_squares_and_gradient, W, X, Y, check_finite)
     N = X.shape[0]

@@ -15,6 +15,7 @@ module                             chapter
 :mod:`~matgrad.chapters.extensions`       ``12-extensions``: ridge, weights, intercept
 :mod:`~matgrad.chapters.networks`         ``13-networks``: an elementwise nonlinearity, a two-layer network
 :mod:`~matgrad.chapters.reverse_mode`     ``14-reverse-mode``: reverse-mode differentiation in 40 lines
+:mod:`~matgrad.chapters.out_of_core`      ``16-out-of-core``: data on disk, Dask and a local cluster
 ===============================================  ==========================================
 
 The modules are imported on first use: ``matgrad.chapters.trace`` works after ``import matgrad``.
@@ -26,7 +27,7 @@ import importlib
 from typing import Any
 
 _MODULES = {"comparison", "derivative_x", "differentials", "extensions", "first_order", "hessian", "index_notation",
-            "networks", "numerical_verification", "reverse_mode", "symbolic", "trace"}  # fmt: skip
+            "networks", "numerical_verification", "out_of_core", "reverse_mode", "symbolic", "trace"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
