@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 
-.PHONY: help venv lab test unit nbval book clean-book execute lint format cite-check bench bench-cluster test-oldest test-extras mutation clean
+.PHONY: help venv lab test unit nbval book pdf test-pdf clean-book execute lint format cite-check bench bench-cluster test-oldest test-extras mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "make %-12s %s\n", $$1, $$2}'
@@ -22,6 +22,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: venv ## build the HTML book strictly into _build/html (--all, so a broken reference anywhere fails)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "The book is in _build/html/index.html"
+
+# The PDF needs a TeX installation (Debian: texlive-latex-extra texlive-fonts-extra texlive-fonts-recommended
+# texlive-xetex latexmk fonts-freefont-otf; poppler-utils for make test-pdf). .ci/run installs them.
+pdf: venv ## build the whole book as a PDF into _build/latex/matgrad.pdf (with XeLaTeX; needs TeX, see the README)
+	$(BIN)/jupyter-book build . --builder pdflatex --all -W -n --keep-going
+	@echo "The PDF is in _build/latex/matgrad.pdf"
+
+test-pdf: venv ## read back the PDF (after make pdf): titles, references, raw markup, margins, figures, numbers
+	MATGRAD_REQUIRE_PDF=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_pdf.py
 
 # LAB_DIR and LAB_ARGS let tests/test_lab.py start it on a copy of a chapter, on a port and token of its own.
 # As root (containers), JupyterLab needs --allow-root.

@@ -152,6 +152,9 @@ def _versions() -> dict[str, str]:
     for name in ("book/intro.md", "README.md"):
         found[name] = re.search(r"version = \{([^}]+)\}", (ROOT / name).read_text())[1]
     found["book/intro.md tag"] = re.search(r"release tag `v([^`]+)`", (ROOT / "book/intro.md").read_text())[1]
+    title_page = config["sphinx"]["config"]["latex_elements"]["maketitle"]
+    found["PDF title page"] = re.search(r"Version (\S+) ", title_page)[1]
+    found["PDF citation"] = re.search(r"version (\S+)\.", title_page)[1]
     return found
 
 
@@ -159,3 +162,32 @@ def test_one_version_everywhere():
     # A citation of "Eq. (4.2)" is exact only with a version: every place that states it must agree.
     versions = _versions()
     assert len(set(versions.values())) == 1, versions
+
+
+def _markdown_sources() -> list[tuple[str, str]]:
+    sources = [(p.name, p.read_text()) for p in sorted(BOOK.glob("*.md"))]
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "markdown":
+                sources.append((f"{path.name} cell {index}", "".join(cell["source"])))
+    return sources
+
+
+def test_a_directive_inside_a_directive_has_a_longer_outer_fence():
+    # ```{prf:proof} ... ```{math} ... ``` ... ``` closes the proof at the math's end, and the rest of the page
+    # becomes a code block: the outer fence must be longer (````{prf:proof}) than the fences inside it.
+    problems = []
+    for where, text in _markdown_sources():
+        open_fences: list[tuple[str, str]] = []
+        for line in text.splitlines():
+            match = re.match(r"^(`{3,}|:{3,})(\{[^}]+\})?", line)
+            if not match:
+                continue
+            fence, name = match[1], match[2]
+            if name:
+                if open_fences and fence[0] == open_fences[-1][0][0] and len(fence) >= len(open_fences[-1][0]):
+                    problems.append(f"{where}: {name} inside {open_fences[-1][1]} with a fence as long")
+                open_fences.append((fence, name))
+            elif open_fences and fence == open_fences[-1][0]:
+                open_fences.pop()
+    assert not problems, "\n".join(problems)

@@ -44,7 +44,7 @@ from .least_squares import (
     residual,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # Modules imported on first use, so that `import matgrad` stays light (the chapters' SymPy module loads SymPy).
 _SUBMODULES = {"chapters", "descent", "examples", "finite_differences", "gradient_check", "least_squares", "solvers"}
