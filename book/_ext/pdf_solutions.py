@@ -3,8 +3,8 @@
 In the HTML book a solution sits under its exercise, folded ("dropdown"), together with the hidden code
 cell that checks it. On paper nothing is folded, so a reader would see every answer next to its question.
 For the LaTeX builder only, this moves each solution, with the code cells that follow it and are hidden
-in the HTML (tag ``hide-cell``), into a last section "Solutions" of the same chapter, in the order of the
-exercises. The HTML is not touched.
+in the HTML (tag ``hide-cell``, its check), into a last section "Solutions" of the same chapter, in the order
+of the exercises, and shows those cells there. The HTML is not touched.
 
 It also repairs references to a theorem, lemma or definition: in the LaTeX builder, with the chapters in
 parts, some of them pointed at the caption of the part instead of the chapter
@@ -24,7 +24,17 @@ from sphinx_exercise.nodes import solution_node
 
 
 def _is_hidden_cell(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.container) and "tag_hide-cell" in node.get("classes", [])
+    return isinstance(node, nodes.Element) and "tag_hide-cell" in node.get("classes", [])
+
+
+def _shown(cell: nodes.Element) -> nodes.Element:
+    """The cell as a plain container: sphinx-jupyterbook-latex turns hidden cells into nodes that are not
+    written at all, but on paper the check of a solution belongs under it."""
+    if isinstance(cell, nodes.container):
+        return cell
+    shown = nodes.container("", classes=[c for c in cell.get("classes", []) if c != "tag_hide-cell"])
+    shown.extend(cell.children)
+    return shown
 
 
 def _solutions_with_their_cells(chapter: nodes.Element) -> list[list[nodes.Node]]:
@@ -81,7 +91,7 @@ def _move_solutions(app, doctree: nodes.document, docname: str) -> None:
         for group in groups:
             for node in group:
                 node.parent.remove(node)
-                section += node
+                section += node if node is group[0] else _shown(node)
         chapter += section
 
 
