@@ -21,6 +21,7 @@ lazy array is computed into a NumPy array first.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -116,6 +117,11 @@ def check_shapes(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
     """Check that ``X @ W - Y`` is defined: ``X`` (N, d) with N >= 1, ``W`` (d, k) or (d,), ``Y`` (N, k) or (N,)."""
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array of shape (N, d), but it has shape {X.shape}")
+    for name, arr in zip("WXY", (W, X, Y), strict=True):
+        if any(math.isnan(n) for n in arr.shape):  # a Dask array after boolean indexing: its blocks are unknown
+            raise ValueError(
+                f"{name} has shape {arr.shape}, with an unknown number of rows: call {name}.compute_chunk_sizes() first"
+            )
     if W.ndim not in (1, 2):
         raise ValueError(f"W must have shape (d, k) or (d,), but it has shape {W.shape}")
     if X.shape[1] != W.shape[0]:

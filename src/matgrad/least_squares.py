@@ -72,7 +72,7 @@ def make_regression(
 def _residual(W: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """``R = X W - Y``, formed in the array that receives ``X @ W`` (no second N x k array)."""
     R = X @ W
-    if is_lazy(R):  # a lazy (Dask) array: nothing is formed until the small result is computed
+    if is_lazy(R) or is_lazy(Y):  # a lazy (Dask) array: nothing is formed until the small result is computed
         return R - Y
     if R.dtype == np.result_type(R, Y):
         R -= Y

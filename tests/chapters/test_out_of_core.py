@@ -109,6 +109,15 @@ def test_the_blocked_sum_bound_holds_for_every_block_size_and_is_not_vacuous(sto
     assert not np.all(np.abs(G * (1 + 1e-10) - G) <= bound)  # a relative change of 1e-10 exceeds it
 
 
+def test_one_dask_and_one_numpy_array_agree_with_numpy(store, W):
+    _, (X, _, Y) = store
+    Xd, Yd = da.from_array(X, chunks=(128, 4)), da.from_array(Y, chunks=(128, 3))
+    for A, B in ((Xd, Y), (X, Yd)):
+        assert np.allclose(matgrad.grad_W(W, A, B), matgrad.grad_W(W, X, Y), rtol=1e-12)
+        assert np.isclose(matgrad.loss(W, A, B), matgrad.loss(W, X, Y), rtol=1e-12)
+        assert np.allclose(gram_matrices(A, B)[1], X.T @ Y, rtol=1e-12)
+
+
 # --- bad input: clear errors --------------------------------------------------------------------------------------
 
 
@@ -132,6 +141,15 @@ def test_shapes_that_do_not_fit_are_named(store, W):
         matgrad.grad_W(W, Xd, Yd[:999])
     with pytest.raises(ValueError, match=r"\(5, 3\)"):
         matgrad.loss(np.ones((5, 3)), Xd, Yd)
+
+
+def test_rows_of_unknown_number_are_refused_with_the_remedy(store, W):
+    Xd, Yd = open_regression(store[0])
+    kept = Xd[:, 0] > 0  # boolean indexing leaves Dask without the number of rows
+    for call in (lambda: matgrad.grad_W(W, Xd[kept], Yd[kept]), lambda: gram_matrices(Xd[kept], Yd[kept])):
+        with pytest.raises(ValueError, match="unknown number of rows") as info:
+            call()
+        assert "compute_chunk_sizes()" in str(info.value)
 
 
 @pytest.mark.parametrize("where", ["X", "Y"])
