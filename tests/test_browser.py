@@ -36,6 +36,8 @@ HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts"
 MATHJAX_DIR = ROOT / "node_modules" / "mathjax" / "es5"
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
+REDIRECTS = ROOT / "book" / "_redirects"  # pages that send a moved chapter's old address on (html_extra_path)
+REDIRECTED = sorted(p.relative_to(REDIRECTS).as_posix() for p in REDIRECTS.rglob("*.html"))
 VERSION = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("MATGRAD_REQUIRE_BROWSER") == "1"
@@ -60,6 +62,7 @@ def _require(condition: bool, reason: str) -> None:
 
 def _sources() -> list[Path]:
     files = [*ROOT.glob("book/*.ipynb"), *ROOT.glob("book/*.md"), ROOT / "_config.yml", ROOT / "_toc.yml"]
+    files += list(REDIRECTS.rglob("*.html"))
     return [*files, ROOT / "references.bib"]
 
 
@@ -74,7 +77,9 @@ def _ensure_built() -> None:
 def _pages() -> list[str]:
     skip = {"_static", "_sources", "_images", "_panels_static"}
     pages = [p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html") if not skip & set(p.relative_to(HTML).parts)]
-    return sorted(p for p in pages if p != "index.html")  # index.html only redirects; see test_root_redirects
+    # index.html only redirects (see test_root_redirects_to_intro), and so do the pages of moved chapters
+    # (see test_old_addresses_of_moved_chapters_redirect)
+    return sorted(p for p in pages if p != "index.html" and p not in REDIRECTED)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -225,6 +230,20 @@ def test_root_redirects_to_intro(site, browser_context):
     page.goto(site)
     page.wait_for_url("**/book/intro.html", timeout=10_000)
     assert "gradient" in page.title().lower()
+    page.close()
+
+
+@pytest.mark.parametrize("old", REDIRECTED)
+def test_old_addresses_of_moved_chapters_redirect(site, browser_context, old):
+    """An address a published version had (and a citation may hold) lands on the chapter's new page, at the
+    same equation."""
+    new = re.search(r'<link rel="canonical" href="([^"]+)"', (REDIRECTS / old).read_text())[1]
+    target = (HTML / old).parent / new
+    assert target.is_file(), f"{old} redirects to {new}, which the build does not have"
+    label = re.search(r'id="(equation-[^"]+)"', target.read_text())[1]
+    page = browser_context.new_page()
+    page.goto(site + old + "#" + label)
+    page.wait_for_url(f"**/{target.relative_to(HTML).as_posix()}#{label}", timeout=10_000)
     page.close()
 
 

@@ -135,6 +135,8 @@ def test_equation_numbers_match_the_html():
         pytest.skip("the HTML book is not built (make book)")
     text = _normal(_text())
     for path in sorted(HTML.glob("[0-9][0-9]-*.html")):
+        if 'http-equiv="refresh"' in path.read_text():  # the old address of a moved chapter (book/_redirects)
+            continue
         numbers = re.findall(r'<span class="eqno">\((\d+\.\d+)\)', path.read_text())
         chapter = int(path.name[:2])
         assert numbers, f"{path.name}: no numbered equation found in the HTML"
