@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dask.array as da
 import numpy as np
 import psutil
@@ -31,8 +33,14 @@ def W():
     return np.random.default_rng(6).standard_normal((4, 3))
 
 
-def _spawned_workers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+def _worker_processes(client) -> list[psutil.Process]:
+    """The operating-system processes of the cluster's workers (whatever way they were started)."""
+    return [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+
+
+def _all_ended(processes: list[psutil.Process]) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    return not alive
 
 
 # --- the chunked writer ------------------------------------------------------------------------------------------
@@ -190,25 +198,29 @@ def test_the_cluster_computes_the_gradient_and_leaves_no_worker_behind(store, W)
         assert client.dashboard_link.endswith("/status")
         Xd, Yd = open_regression(path)
         assert np.all(np.abs(matgrad.grad_W(W, Xd, Yd) - matgrad.grad_W(W, X, Y)) <= blocked_gradient_bound(W, X, Y))
-        assert len(_spawned_workers()) >= 2
-    assert _spawned_workers() == []
+        workers = _worker_processes(client)
+        assert len(workers) == 2 and all(worker.pid != os.getpid() for worker in workers)  # real processes
+    assert _all_ended(workers)
 
 
 def test_an_error_inside_the_cluster_still_shuts_it_down(store, W):
     X, _, Y = store[1]
     X = X.copy()
     X[3, 0] = np.inf
+    workers = []
     with pytest.raises(ValueError, match="non-finite"):
-        with local_cluster(n_workers=2, memory_limit="256MiB"):
+        with local_cluster(n_workers=2, memory_limit="256MiB") as client:
+            workers = _worker_processes(client)
             matgrad.grad_W(W, da.from_array(X, chunks=(128, 4)), da.from_array(Y, chunks=(128, 3)))
-    assert _spawned_workers() == []
+    assert len(workers) == 2 and _all_ended(workers)
 
 
 def test_a_bad_cluster_argument_is_refused_before_anything_starts():
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     with pytest.raises(ValueError, match="n_workers"):
         with local_cluster(n_workers=0):
             pass
-    assert _spawned_workers() == []
+    assert {p.pid for p in psutil.Process().children(recursive=True)} <= before
 
 
 # --- small helpers ------------------------------------------------------------------------------------------------
