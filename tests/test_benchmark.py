@@ -6,6 +6,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "gradient_speed.py"
 SECTIONS = {"schema", "machine", "settings", "floors", "gram_step", "finite_differences", "autodiff", "scaling"}
 FLOOR_RATIOS = {"loss_and_grad / two GEMMs", "grad_W / two GEMMs", "loss / one GEMM"}
@@ -38,6 +40,7 @@ def test_a_quick_benchmark_run_writes_every_section_the_chapter_reads(tmp_path):
 CLUSTER_SCRIPT = SCRIPT.parent / "out_of_core.py"
 
 
+@pytest.mark.cluster
 def test_a_quick_out_of_core_run_writes_every_section_chapter_16_reads(tmp_path):
     spec = importlib.util.spec_from_file_location("out_of_core_benchmark", CLUSTER_SCRIPT)
     module = importlib.util.module_from_spec(spec)

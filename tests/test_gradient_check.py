@@ -175,6 +175,23 @@ def test_at_a_minimum_the_result_says_which_entries_it_cannot_vouch_for():
     assert set(result.unresolved) <= {tuple(int(i) for i in idx) for idx in np.ndindex(W_star.shape)}
 
 
+def test_at_a_large_minimum_the_measured_curvature_sets_the_noise_floor():
+    # a minimiser of size about 3,000: there the gradient is rounding noise of about 1e-12, which the first
+    # comparison cannot tell from a mistake; the curvature, measured in the re-check, widens the tolerance to
+    # that noise and no further
+    X, _, Y = make_regression(40, 4, 3, seed=3)
+    Y = Y + 1000 * X @ np.ones((4, 3))
+    W_star = np.linalg.lstsq(X, Y, rcond=None)[0]
+    for kwargs, offset in (({"method": "complex"}, 1e-9), ({"n_directions": 4}, 1e-10)):
+        right = check_gradient(loss, grad_W, W_star, args=(X, Y), **kwargs)
+        wrong = check_gradient(loss, lambda *a, c=offset: grad_W(*a) + c, W_star, args=(X, Y), **kwargs)
+        assert right.ok and not wrong.ok, kwargs
+    complex_step = check_gradient(loss, grad_W, W_star, method="complex", args=(X, Y))
+    assert len(complex_step.rechecked) == 12 and complex_step.n_evals == 1 + 12 + 2 * 12  # central differences
+    directional = check_gradient(loss, grad_W, W_star, n_directions=4, args=(X, Y))
+    assert "made the check measure the curvature along each direction" in directional.message
+
+
 # --- float32 ---------------------------------------------------------------------------------------------------
 
 
@@ -555,6 +572,14 @@ def test_a_kink_and_a_mistake_elsewhere_are_both_named():
     assert not result.ok and len(result.failed) == 12
     assert "kink" in result.diagnosis and "(1, 2)" in result.diagnosis
     assert "times x" in result.diagnosis  # the others differ by -W: a term proportional to x
+
+
+def test_a_slightly_wrong_gradient_of_a_strongly_curved_function_is_not_called_a_kink():
+    # the one-sided slopes differ by more than the error here, but their gap shrinks with the step
+    x = np.random.default_rng(4).uniform(0.5, 1.5, 5)
+    wrong = lambda x: 10 * np.exp(10 * x) * (1 + 3e-6)  # noqa: E731
+    result = check_gradient(lambda x: float(np.sum(np.exp(10 * x))), wrong, x)
+    assert not result.ok and "kink" not in result.message
 
 
 def test_a_smooth_function_with_a_wrong_gradient_is_not_called_a_kink():

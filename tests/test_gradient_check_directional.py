@@ -173,3 +173,28 @@ def test_a_non_finite_f_at_x_is_reported_when_a_failure_asks_for_the_curvature()
         check_gradient(nan_at_x, lambda v: 3 * v, x, n_directions=2)
     with pytest.raises(ValueError, match=r"not finite at x \+ \S+ v_0"):
         check_gradient(lambda v: float("nan"), lambda v: 3 * v, x, n_directions=2)
+
+
+def test_a_directional_result_reports_directions_not_entries():
+    W, X, Y = regression()
+    result = check_gradient(loss, grad_W, W, n_directions=3, method="richardson", args=(X, Y))
+    full = check_gradient(loss, grad_W, W, args=(X, Y))
+    assert (result.method, result.n_directions, result.rechecked, result.unresolved) == ("richardson", 3, (), ())
+    assert result.numerical is None and result.tolerances.shape == (3,)
+    assert "n_directions=3" in repr(result) and "n_directions" not in repr(full)
+    assert "directions" in result.verdict() and "entries" in full.verdict()
+
+
+def test_verdicts_errors_and_stated_probabilities_do_not_depend_on_the_units_of_f():
+    W, X, Y = regression()
+    escape = r"would pass all 3 directions with probability about (\S+)\."
+    probabilities, rel_errors = set(), []
+    for c in (1e-6, 1.0, 1e6):
+        f = lambda W_, X, Y, c=c: c * loss(W_, X, Y)  # noqa: E731
+        right = check_gradient(f, lambda *a, c=c: c * grad_W(*a), W, n_directions=3, args=(X, Y))
+        wrong = check_gradient(f, lambda *a, c=c: 1.01 * c * grad_W(*a), W, n_directions=3, args=(X, Y))
+        assert right.ok and not wrong.ok, c
+        probabilities.add(re.search(escape, right.message).group(1))
+        rel_errors.append(wrong.rel_error)
+    assert len(probabilities) == 1 and float(probabilities.pop()) < 1e-6
+    assert rel_errors == pytest.approx([rel_errors[1]] * 3, rel=1e-6) and rel_errors[1] > 1e-3

@@ -191,6 +191,7 @@ def test_float32_dask_arrays_are_computed_in_float32_and_gram_in_float64(store, 
 # --- the local cluster --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.cluster
 def test_the_cluster_computes_the_gradient_and_leaves_no_worker_behind(store, W):
     path, (X, _, Y) = store
     with local_cluster(n_workers=2, memory_limit="256MiB") as client:
@@ -203,6 +204,7 @@ def test_the_cluster_computes_the_gradient_and_leaves_no_worker_behind(store, W)
     assert _all_ended(workers)
 
 
+@pytest.mark.cluster
 def test_an_error_inside_the_cluster_still_shuts_it_down(store, W):
     X, _, Y = store[1]
     X = X.copy()
